@@ -1,0 +1,109 @@
+"""`llm-onprem`: the harness commands the Makefile drives (mirror, sandbox hosts, demo summary)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from llm_onprem import paths
+
+
+def _cmd_mirror_stage(args: argparse.Namespace) -> int:
+    from llm_onprem import mirror
+
+    mirror.stage(Path(args.dir), paths.cache_dir(), Path(args.requirements))
+    return 0
+
+
+def _cmd_sandbox_up(args: argparse.Namespace) -> int:
+    from llm_onprem import sandbox
+    from llm_onprem.inventory import sandbox_hosts
+
+    specs = sandbox_hosts(Path(args.inventory) / "hosts.yml", args.gateway_port)
+    sandbox.up(Path(args.mirror), specs)
+    return 0
+
+
+def _cmd_sandbox_mirror(args: argparse.Namespace) -> int:
+    from llm_onprem import sandbox
+
+    sandbox.ensure_mirror(sandbox.client(), Path(args.mirror))
+    return 0
+
+
+def _cmd_sandbox_down(_: argparse.Namespace) -> int:
+    from llm_onprem import sandbox
+
+    sandbox.down()
+    return 0
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    report_file = Path(args.inventory) / ".state" / "verify.json"
+    if not report_file.exists():
+        print(f"no verification report at {report_file}: run playbooks/verify.yml", file=sys.stderr)
+        return 1
+    report = json.loads(report_file.read_text())
+    key_file = Path(args.inventory) / ".secrets" / "litellm_master_key"
+    lines = [
+        "",
+        "llm-onprem sandbox: an authenticated OpenAI-compatible endpoint, verified",
+        f"  gateway URL : {args.gateway_url}/v1",
+        f"  model       : {report['model']}",
+        f"  master key  : {key_file} (prefix it with sk-), also LITELLM_MASTER_KEY on the gateway",
+        f"  completion  : {report['completion']!r}",
+        f"  checks      : {', '.join(report['checks'])}",
+        "  try it      : curl -s " + args.gateway_url + "/v1/chat/completions"
+        ' -H "Authorization: Bearer sk-$(cat ' + str(key_file) + ')"'
+        " -H 'Content-Type: application/json'"
+        " -d '{\"model\": \"" + report["model"] + "\", \"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}]}'",
+        "",
+    ]
+    print("\n".join(lines))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="llm-onprem", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    mirror = sub.add_parser("mirror", help="artifact mirror").add_subparsers(dest="action", required=True)
+    stage = mirror.add_parser("stage", help="stage the model and the LiteLLM wheels, write checksums")
+    stage.add_argument("--dir", default=str(paths.mirror_dir()))
+    stage.add_argument("--requirements", default="roles/litellm/files/requirements.txt")
+    stage.set_defaults(func=_cmd_mirror_stage)
+
+    sandbox = sub.add_parser("sandbox", help="sandbox hosts").add_subparsers(dest="action", required=True)
+    up = sandbox.add_parser("up", help="start the mirror and the inventory's hosts as containers")
+    up.add_argument("--inventory", default="inventories/sandbox")
+    up.add_argument("--mirror", default=str(paths.mirror_dir()))
+    up.add_argument("--gateway-port", type=int, default=int(os.environ.get("LLM_ONPREM_GATEWAY_PORT", "4000")))
+    up.set_defaults(func=_cmd_sandbox_up)
+    serve = sandbox.add_parser("mirror", help="start only the mirror server")
+    serve.add_argument("--mirror", default=str(paths.mirror_dir()))
+    serve.set_defaults(func=_cmd_sandbox_mirror)
+    sandbox.add_parser("down", help="remove the sandbox containers and network").set_defaults(
+        func=_cmd_sandbox_down
+    )
+
+    summary = sub.add_parser("summary", help="print the gateway URL, model, key location and completion")
+    summary.add_argument("--inventory", default="inventories/sandbox")
+    summary.add_argument(
+        "--gateway-url",
+        default=f"http://127.0.0.1:{os.environ.get('LLM_ONPREM_GATEWAY_PORT', '4000')}",
+    )
+    summary.set_defaults(func=_cmd_summary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Read the sandbox hosts out of an Ansible YAML inventory (hosts.yml), so the containers the
+harness starts are exactly the hosts the playbooks target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from llm_onprem.sandbox import HostSpec
+
+
+def _walk(group: dict[str, Any], hosts: dict[str, dict[str, Any]]) -> None:
+    for name, host_vars in (group.get("hosts") or {}).items():
+        hosts.setdefault(name, {}).update(host_vars or {})
+    for child in (group.get("children") or {}).values():
+        _walk(child or {}, hosts)
+
+
+def sandbox_hosts(hosts_file: Path, published_port: int) -> list[HostSpec]:
+    """Every host in the inventory; a host with ``sandbox_publish_port: N`` gets container port N
+    published on 127.0.0.1:<published_port>."""
+    data = yaml.safe_load(hosts_file.read_text()) or {}
+    hosts: dict[str, dict[str, Any]] = {}
+    _walk(data.get("all") or {}, hosts)
+    specs = []
+    for name, host_vars in sorted(hosts.items()):
+        port = host_vars.get("sandbox_publish_port")
+        publish = {f"{int(port)}/tcp": ("127.0.0.1", published_port)} if port else None
+        specs.append(HostSpec(name=name, publish=publish))
+    return specs

