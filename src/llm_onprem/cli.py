@@ -59,7 +59,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         "  try it      : curl -s " + args.gateway_url + "/v1/chat/completions"
         ' -H "Authorization: Bearer sk-$(cat ' + str(key_file) + ')"'
         " -H 'Content-Type: application/json'"
-        " -d '{\"model\": \"" + report["model"] + "\", \"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}]}'",
+        ' -d \'{"model": "' + report["model"] + '", "messages": [{"role": "user", "content": "Hi"}]}\'',
         "",
     ]
     print("\n".join(lines))
@@ -80,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     up = sandbox.add_parser("up", help="start the mirror and the inventory's hosts as containers")
     up.add_argument("--inventory", default="inventories/sandbox")
     up.add_argument("--mirror", default=str(paths.mirror_dir()))
-    up.add_argument("--gateway-port", type=int, default=int(os.environ.get("LLM_ONPREM_GATEWAY_PORT", "4000")))
+    up.add_argument(
+        "--gateway-port", type=int, default=int(os.environ.get("LLM_ONPREM_GATEWAY_PORT", "4000"))
+    )
     up.set_defaults(func=_cmd_sandbox_up)
     serve = sandbox.add_parser("mirror", help="start only the mirror server")
     serve.add_argument("--mirror", default=str(paths.mirror_dir()))

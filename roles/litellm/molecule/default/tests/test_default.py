@@ -1,0 +1,118 @@
+"""litellm role with a co-located llama.cpp backend: service, config, secrets, auth, completion."""
+
+import json
+
+PORT = 4000
+SERVICE = "litellm"
+MODEL = "smollm2-135m-instruct"
+
+_CLIENT = """
+import sys, urllib.request, urllib.error
+url, key, body = sys.argv[1], sys.argv[2], sys.argv[3]
+req = urllib.request.Request(url, data=body.encode() or None, method="POST" if body else "GET")
+req.add_header("Content-Type", "application/json")
+if key:
+    req.add_header("Authorization", "Bearer " + key)
+try:
+    resp = urllib.request.urlopen(req, timeout=120)
+    status, text = resp.status, resp.read().decode()
+except urllib.error.HTTPError as err:
+    status, text = err.code, err.read().decode()
+print(status)
+print(text)
+"""
+
+
+def _http(host, path, key="", body=None):
+    cmd = host.run(
+        "python3 -c %s %s %s %s",
+        _CLIENT,
+        f"http://127.0.0.1:{PORT}{path}",
+        key,
+        json.dumps(body) if body else "",
+    )
+    assert cmd.rc == 0, cmd.stderr
+    status, _, text = cmd.stdout.partition("\n")
+    return int(status), text
+
+
+def _master_key(host):
+    env = host.file("/etc/litellm/litellm.env").content_string
+    return next(line.split("=", 1)[1] for line in env.splitlines() if line.startswith("LITELLM_MASTER_KEY="))
+
+
+def test_service_active_and_enabled(host):
+    service = host.service(SERVICE)
+    assert service.is_running
+    assert service.is_enabled
+
+
+def test_gateway_listens_on_all_interfaces(host):
+    assert host.socket(f"tcp://0.0.0.0:{PORT}").is_listening
+
+
+def test_backend_stays_on_loopback(host):
+    ours = [s for s in host.socket.get_listening_sockets() if s.endswith(":8080")]
+    assert ours == ["tcp://127.0.0.1:8080"]
+
+
+def test_pinned_release_in_versioned_venv(host):
+    version = host.check_output(
+        "/opt/litellm/current/bin/python -c 'import importlib.metadata as m; print(m.version(\"litellm\"))'"
+    )
+    assert version == "1.106.2"
+    assert host.file("/opt/litellm/current").linked_to == "/opt/litellm/1.106.2"
+
+
+def test_secrets_only_in_private_env_file(host):
+    env_file = host.file("/etc/litellm/litellm.env")
+    assert env_file.mode == 0o600
+    assert env_file.user == "root"
+    key = _master_key(host)
+    assert key.startswith("sk-")
+    config = host.file("/etc/litellm/config.yaml")
+    assert key not in config.content_string
+    backend_key = host.file("/etc/llama-server/api-key").content_string.strip()
+    assert backend_key not in config.content_string
+    assert f"={backend_key}" in env_file.content_string
+
+
+def test_config_routes_to_the_backend(host):
+    config = host.file("/etc/litellm/config.yaml").content_string
+    assert f"model_name: {MODEL}" in config
+    assert "api_base: http://127.0.0.1:8080/v1" in config
+    assert "master_key: os.environ/LITELLM_MASTER_KEY" in config
+
+
+def test_unit_is_hardened_and_offline(host):
+    props = host.check_output("systemctl show %s -p NoNewPrivileges -p ProtectSystem -p Environment", SERVICE)
+    assert "NoNewPrivileges=yes" in props
+    assert "ProtectSystem=strict" in props
+    assert "LITELLM_LOCAL_MODEL_COST_MAP=True" in props
+
+
+def test_readiness(host):
+    status, text = _http(host, "/health/readiness")
+    assert status == 200, text
+
+
+def test_no_key_is_401(host):
+    assert _http(host, "/v1/models")[0] == 401
+
+
+def test_wrong_key_is_rejected(host):
+    body = {"model": MODEL, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 4}
+    status, _ = _http(host, "/v1/chat/completions", key="sk-wrong-key", body=body)
+    assert 400 <= status < 500
+
+
+def test_completion_through_the_gateway(host):
+    body = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": "What is the capital of France?"}],
+        "max_tokens": 16,
+        "temperature": 0,
+    }
+    status, text = _http(host, "/v1/chat/completions", key=_master_key(host), body=body)
+    assert status == 200, text
+    assert json.loads(text)["choices"][0]["message"]["content"].strip()

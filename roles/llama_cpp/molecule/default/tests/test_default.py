@@ -1,0 +1,121 @@
+"""llama_cpp role, alone on one host: service, user, hardening, loopback bind, auth, completion."""
+
+import json
+
+PORT = 8080
+SERVICE = "llama-server"
+
+
+_CLIENT = """
+import sys, urllib.request, urllib.error
+url, key, body = sys.argv[1], sys.argv[2], sys.argv[3]
+req = urllib.request.Request(url, data=body.encode() or None, method="POST" if body else "GET")
+req.add_header("Content-Type", "application/json")
+if key:
+    req.add_header("Authorization", "Bearer " + key)
+try:
+    resp = urllib.request.urlopen(req, timeout=120)
+    status, text = resp.status, resp.read().decode()
+except urllib.error.HTTPError as err:
+    status, text = err.code, err.read().decode()
+print(status)
+print(text)
+"""
+
+
+def _http(host, path, key="", body=None):
+    """Request from inside the host (the server binds loopback); returns (status, body text)."""
+    cmd = host.run(
+        "python3 -c %s %s %s %s",
+        _CLIENT,
+        f"http://127.0.0.1:{PORT}{path}",
+        key,
+        json.dumps(body) if body else "",
+    )
+    assert cmd.rc == 0, cmd.stderr
+    status, _, text = cmd.stdout.partition("\n")
+    return int(status), text
+
+
+def _key(host):
+    return host.file("/etc/llama-server/api-key").content_string.strip()
+
+
+def test_service_active_and_enabled(host):
+    service = host.service(SERVICE)
+    assert service.is_running
+    assert service.is_enabled
+
+
+def test_runs_as_system_user_without_shell(host):
+    user = host.user("llama-server")
+    assert user.shell == "/usr/sbin/nologin"
+    assert user.uid < 1000
+    pid = host.check_output("systemctl show -p MainPID --value %s", SERVICE)
+    assert host.check_output("ps -o user= -p %s", pid) == "llama-server"
+
+
+def test_listens_on_loopback_only(host):
+    sockets = host.socket.get_listening_sockets()
+    ours = [s for s in sockets if s.endswith(f":{PORT}")]
+    assert ours == [f"tcp://127.0.0.1:{PORT}"]
+
+
+def test_unit_is_hardened(host):
+    props = host.check_output(
+        "systemctl show %s -p NoNewPrivileges -p ProtectSystem -p PrivateTmp -p ReadWritePaths", SERVICE
+    )
+    assert "NoNewPrivileges=yes" in props
+    assert "ProtectSystem=strict" in props
+    assert "PrivateTmp=yes" in props
+    assert "ReadWritePaths=/var/lib/llama-server" in props
+
+
+def test_versioned_install_with_current_link(host):
+    link = host.file("/opt/llama-server/current")
+    assert link.is_symlink
+    assert link.linked_to == "/opt/llama-server/b11434"
+
+
+def test_model_staged_with_pinned_checksum(host):
+    model = host.file("/var/lib/llama-server/models/SmolLM2-135M-Instruct.Q4_1.gguf")
+    assert model.sha256sum == "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+    assert not host.file("/var/lib/llama-server/models/SmolLM2-135M-Instruct.Q4_1.gguf.part").exists
+
+
+def test_api_key_file_is_private(host):
+    key_file = host.file("/etc/llama-server/api-key")
+    assert key_file.mode == 0o640
+    assert key_file.user == "root"
+    assert key_file.group == "llama-server"
+    assert len(_key(host)) == 40
+
+
+def test_health_needs_no_key(host):
+    assert _http(host, "/health")[0] == 200
+
+
+def test_completion_requires_the_key(host):
+    body = {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 4}
+    assert _http(host, "/v1/chat/completions", body=body)[0] == 401
+    assert _http(host, "/v1/chat/completions", key="not-the-key", body=body)[0] == 401
+
+
+def test_completion_with_the_key(host):
+    body = {
+        "model": "smollm2-135m-instruct",
+        "messages": [{"role": "user", "content": "What is the capital of France?"}],
+        "max_tokens": 16,
+        "temperature": 0,
+    }
+    status, text = _http(host, "/v1/chat/completions", key=_key(host), body=body)
+    assert status == 200
+    reply = json.loads(text)
+    assert reply["choices"][0]["message"]["content"].strip()
+    assert reply["model"] == "smollm2-135m-instruct"
+
+
+def test_metrics_exposed(host):
+    status, text = _http(host, "/metrics", key=_key(host))
+    assert status == 200
+    assert "llamacpp:" in text

@@ -1,0 +1,42 @@
+"""The sandbox stack that `make demo` deployed: hosts, gateway URL, keys."""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+import pytest
+import testinfra
+
+from tests.conftest import ROOT
+
+BACKEND = "llm-onprem-backend-1"
+GATEWAY = "llm-onprem-gateway-1"
+MODEL = "smollm2-135m-instruct"
+SECRETS = ROOT / "inventories" / "sandbox" / ".secrets"
+
+
+@pytest.fixture(scope="session")
+def backend():
+    return testinfra.get_host(f"docker://{BACKEND}")
+
+
+@pytest.fixture(scope="session")
+def gateway():
+    return testinfra.get_host(f"docker://{GATEWAY}")
+
+
+@pytest.fixture(scope="session")
+def gateway_url() -> str:
+    return f"http://127.0.0.1:{os.environ.get('LLM_ONPREM_GATEWAY_PORT', '4000')}"
+
+
+@pytest.fixture(scope="session")
+def master_key() -> str:
+    return "sk-" + (SECRETS / "litellm_master_key").read_text().strip()
+
+
+@pytest.fixture(scope="session")
+def client(gateway_url):
+    with httpx.Client(base_url=gateway_url, timeout=120) as http:
+        yield http

@@ -1,0 +1,130 @@
+"""End to end on the sandbox (two hosts: llama.cpp backend, LiteLLM gateway), after `make demo`."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import pytest
+
+from tests.conftest import ROOT, ansible_playbook, recap
+from tests.e2e.conftest import MODEL, SECRETS
+
+pytestmark = pytest.mark.e2e
+
+CHAT = {
+    "model": MODEL,
+    "messages": [{"role": "user", "content": "What is the capital of France?"}],
+    "max_tokens": 24,
+    "temperature": 0,
+}
+
+
+def test_backend_unit_active_and_enabled(backend):
+    assert backend.service("llama-server").is_running
+    assert backend.service("llama-server").is_enabled
+
+
+def test_gateway_unit_active_and_enabled(gateway):
+    assert gateway.service("litellm").is_running
+    assert gateway.service("litellm").is_enabled
+
+
+def test_backend_binds_its_private_address_only(backend):
+    address = backend.interface("eth0").addresses[0]
+    ours = [s for s in backend.socket.get_listening_sockets() if s.endswith(":8080")]
+    assert ours == [f"tcp://{address}:8080"], "backend must not listen on every interface"
+
+
+def test_backend_refuses_callers_without_its_key(gateway, backend):
+    address = backend.interface("eth0").addresses[0]
+    probe = (
+        "import urllib.request, urllib.error\n"
+        "try:\n"
+        f"    urllib.request.urlopen('http://{address}:8080/v1/models', timeout=10)\n"
+        "    print(200)\n"
+        "except urllib.error.HTTPError as e:\n"
+        "    print(e.code)\n"
+    )
+    assert gateway.check_output("python3 -c %s", probe) == "401"
+
+
+def test_gateway_listens(gateway):
+    assert gateway.socket("tcp://0.0.0.0:4000").is_listening
+
+
+def test_no_key_is_401(client):
+    assert client.get("/v1/models").status_code == 401
+    assert client.post("/v1/chat/completions", json=CHAT).status_code == 401
+
+
+def test_wrong_key_is_rejected(client):
+    response = client.post("/v1/chat/completions", json=CHAT, headers={"Authorization": "Bearer sk-wrong"})
+    assert 400 <= response.status_code < 500
+    assert "Paris" not in response.text
+
+
+def test_models_lists_the_catalog(client, master_key):
+    response = client.get("/v1/models", headers={"Authorization": f"Bearer {master_key}"})
+    assert response.status_code == 200
+    assert MODEL in [m["id"] for m in response.json()["data"]]
+
+
+def test_completion_is_not_empty(client, master_key):
+    response = client.post(
+        "/v1/chat/completions", json=CHAT, headers={"Authorization": f"Bearer {master_key}"}
+    )
+    assert response.status_code == 200, response.text
+    content = response.json()["choices"][0]["message"]["content"]
+    assert content.strip()
+    assert response.json()["usage"]["completion_tokens"] > 0
+
+
+def test_streaming_chunks_end_with_done(client, master_key):
+    events = []
+    with client.stream(
+        "POST",
+        "/v1/chat/completions",
+        json={**CHAT, "stream": True},
+        headers={"Authorization": f"Bearer {master_key}"},
+    ) as response:
+        assert response.status_code == 200
+        events = [line[len("data: ") :] for line in response.iter_lines() if line.startswith("data: ")]
+    assert events[-1].strip() == "[DONE]"
+    deltas = [
+        json.loads(e)["choices"][0]["delta"].get("content") or ""
+        for e in events[:-1]
+        if json.loads(e).get("choices")
+    ]
+    assert len(deltas) >= 2
+    assert "".join(deltas).strip()
+
+
+def test_secrets_are_private_on_the_controller():
+    assert stat.S_IMODE(SECRETS.stat().st_mode) == 0o700
+    files = [p for p in SECRETS.rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {"litellm_master_key", "backend_api_key"}
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_gateway_config_holds_no_secret(gateway, master_key):
+    config = gateway.file("/etc/litellm/config.yaml")
+    assert master_key not in config.content_string
+    assert gateway.file("/etc/litellm/litellm.env").mode == 0o600
+
+
+def test_second_converge_changes_nothing():
+    result = ansible_playbook("playbooks/site.yml")
+    assert result.returncode == 0, result.stdout[-3000:]
+    summary = recap(result.stdout)
+    assert set(summary) == {"llm-onprem-backend-1", "llm-onprem-gateway-1"}
+    assert all(host["changed"] == 0 for host in summary.values()), summary
+
+
+def test_verify_playbook_passes():
+    result = ansible_playbook("playbooks/verify.yml")
+    assert result.returncode == 0, result.stdout[-3000:]
+    report = json.loads((ROOT / "inventories" / "sandbox" / ".state" / "verify.json").read_text())
+    assert report["model"] == MODEL
+    assert report["completion"].strip()
