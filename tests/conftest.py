@@ -19,7 +19,13 @@ RECAP = re.compile(
 )
 
 
-def ansible_playbook(*args: str, inventory: str | Path = "inventories/sandbox", timeout: int = 900):
+def ansible_playbook(
+    *args: str, inventory: str | Path = "inventories/sandbox", timeout: int = 900, local: bool = False
+):
+    """Run ansible-playbook from the repository root. ``local``: every host is the controller, so use
+    this interpreter (interpreter discovery can pick a pyenv shim without Ansible's deps)."""
+    if local:
+        args = (*args, "-e", f"ansible_python_interpreter={sys.executable}")
     env = {
         **os.environ,
         "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),

@@ -1,4 +1,4 @@
-"""`llm-onprem`: the harness commands the Makefile drives (mirror, sandbox hosts, demo summary)."""
+"""`llm-onprem`: harness commands (mirror, sandbox hosts, demo summary) and the gateway overhead check."""
 
 from __future__ import annotations
 
@@ -66,6 +66,22 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_overhead(args: argparse.Namespace) -> int:
+    from llm_onprem import overhead
+
+    direct = overhead.Target("direct", args.direct_url, Path(args.direct_key_file).read_text().strip())
+    gateway_key = Path(args.gateway_key_file).read_text().strip()
+    if not gateway_key.startswith("sk-"):
+        gateway_key = "sk-" + gateway_key
+    gateway = overhead.Target("gateway", args.gateway_url, gateway_key)
+    d, g = overhead.measure(direct, gateway, args.model, args.rounds, args.max_tokens)
+    print(f"{args.rounds} interleaved rounds, {args.max_tokens} max tokens, model {args.model}")
+    print(f"  direct  median {d.median_ms:8.1f} ms  ({args.direct_url})")
+    print(f"  gateway median {g.median_ms:8.1f} ms  ({args.gateway_url})")
+    print(f"  gateway/direct  {overhead.ratio(g, d):.3f}  (+{g.median_ms - d.median_ms:.1f} ms)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="llm-onprem", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -90,6 +106,16 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_parser("down", help="remove the sandbox containers and network").set_defaults(
         func=_cmd_sandbox_down
     )
+
+    over = sub.add_parser("overhead", help="median latency direct vs through the gateway, interleaved")
+    over.add_argument("--direct-url", required=True)
+    over.add_argument("--direct-key-file", required=True)
+    over.add_argument("--gateway-url", required=True)
+    over.add_argument("--gateway-key-file", required=True, help="file with the master key (sk- optional)")
+    over.add_argument("--model", required=True)
+    over.add_argument("--rounds", type=int, default=20)
+    over.add_argument("--max-tokens", type=int, default=8)
+    over.set_defaults(func=_cmd_overhead)
 
     summary = sub.add_parser("summary", help="print the gateway URL, model, key location and completion")
     summary.add_argument("--inventory", default="inventories/sandbox")

@@ -1,0 +1,127 @@
+"""Role entry validation and the checksummed download, run by Ansible on the controller."""
+
+import hashlib
+import os
+
+import pytest
+
+from tests.conftest import ansible_playbook
+
+SANDBOX_VARS = ["-e", "llama_cpp_archive_sha256=" + "a" * 64]
+
+
+def _entry(tmp_path, role, *extra):
+    return ansible_playbook(
+        "tests/playbooks/role_entry.yml",
+        "-e",
+        f"entry_role={role}",
+        "-e",
+        f"llm_secrets_dir={tmp_path}/.secrets",
+        *extra,
+        inventory="localhost,",
+        local=True,
+    )
+
+
+def test_non_numeric_port_fails_naming_the_variable(tmp_path):
+    result = _entry(
+        tmp_path,
+        "llama_cpp",
+        *SANDBOX_VARS,
+        "-e",
+        "llama_cpp_port=eighty",
+        "-e",
+        '{"llama_cpp_model": {"name": "m", "gguf": {"url": "http://x/m.gguf", "sha256": "'
+        + "b" * 64
+        + '"}}}',
+    )
+    assert result.returncode != 0
+    assert "llama_cpp_port" in result.stdout
+    assert "Validating arguments against arg spec" in result.stdout
+
+
+def test_missing_model_fails_naming_the_variable(tmp_path):
+    result = _entry(tmp_path, "llama_cpp", *SANDBOX_VARS)
+    assert result.returncode != 0
+    assert "llama_cpp_model" in result.stdout
+
+
+def test_malformed_archive_checksum_is_refused(tmp_path):
+    result = _entry(
+        tmp_path,
+        "llama_cpp",
+        "-e",
+        "llama_cpp_archive_sha256=deadbeef",
+        "-e",
+        '{"llama_cpp_model": {"name": "m", "gguf": {"url": "http://x/m.gguf", "sha256": "'
+        + "b" * 64
+        + '"}}}',
+    )
+    assert result.returncode != 0
+    assert "llama_cpp_archive_sha256" in result.stdout
+    assert "deadbeef" in result.stdout
+
+
+@pytest.mark.parametrize("version", ["1.82.7", "1.82.8", "1.107.0"])
+def test_compromised_litellm_releases_are_refused(tmp_path, version):
+    result = _entry(tmp_path, "litellm", "-e", f"litellm_version={version}")
+    assert result.returncode != 0
+    assert "known-compromised" in result.stdout
+
+
+def test_non_numeric_litellm_port_fails_naming_the_variable(tmp_path):
+    result = _entry(tmp_path, "litellm", "-e", "litellm_port=http")
+    assert result.returncode != 0
+    assert "litellm_port" in result.stdout
+
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the role's download sets owner root: run as root")
+
+
+@needs_root
+def test_checksum_mismatch_fails_cleanly(tmp_path):
+    source = tmp_path / "model.gguf"
+    source.write_bytes(b"GGUF pretend weights")
+    actual = hashlib.sha256(source.read_bytes()).hexdigest()
+    dest = tmp_path / "staged" / "model.gguf"
+    dest.parent.mkdir()
+    expected = "0" * 64
+    result = ansible_playbook(
+        "tests/playbooks/fetch_local.yml",
+        "-e",
+        f"fetch_url=file://{source}",
+        "-e",
+        f"fetch_dest={dest}",
+        "-e",
+        f"fetch_sha256={expected}",
+        inventory="localhost,",
+        local=True,
+    )
+    assert result.returncode != 0
+    assert str(dest) in result.stdout
+    assert expected in result.stdout
+    assert actual in result.stdout
+    assert list(dest.parent.iterdir()) == [], "nothing is left behind"
+
+
+@needs_root
+def test_matching_checksum_installs_once(tmp_path):
+    source = tmp_path / "model.gguf"
+    source.write_bytes(b"GGUF pretend weights")
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    dest = tmp_path / "model-staged.gguf"
+    args = (
+        "tests/playbooks/fetch_local.yml",
+        "-e",
+        f"fetch_url=file://{source}",
+        "-e",
+        f"fetch_dest={dest}",
+        "-e",
+        f"fetch_sha256={digest}",
+    )
+    first = ansible_playbook(*args, inventory="localhost,", local=True)
+    assert first.returncode == 0, first.stdout
+    assert dest.read_bytes() == source.read_bytes()
+    second = ansible_playbook(*args, inventory="localhost,", local=True)
+    assert second.returncode == 0
+    assert "changed=0" in second.stdout
