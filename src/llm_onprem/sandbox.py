@@ -58,7 +58,12 @@ def _running(api: docker.DockerClient, name: str) -> Container | None:
 def ensure_mirror(api: docker.DockerClient, mirror: Path) -> None:
     """Serve the mirror directory read-only over HTTP at http://llm-onprem-mirror:8088/."""
     ensure_network(api)
-    if _running(api, MIRROR_NAME) is None:
+    current = _running(api, MIRROR_NAME)
+    if current is not None and _mirror_source(current) != str(mirror.resolve()):
+        log(f"the running mirror serves {_mirror_source(current)}: replacing it")
+        current.remove(force=True)
+        current = None
+    if current is None:
         api.containers.run(
             BASE_IMAGE,
             ["python3", "-m", "http.server", str(MIRROR_PORT), "--directory", "/srv/mirror"],
@@ -78,6 +83,13 @@ def ensure_mirror(api: docker.DockerClient, mirror: Path) -> None:
             return
         time.sleep(0.5)
     raise RuntimeError("the mirror did not serve manifest.json; run `make mirror` first")
+
+
+def _mirror_source(container: Container) -> str | None:
+    for mount in container.attrs.get("Mounts", []):
+        if mount.get("Destination") == "/srv/mirror":
+            return str(mount.get("Source"))
+    return None
 
 
 def ensure_host(api: docker.DockerClient, spec: HostSpec) -> Container:
