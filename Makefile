@@ -12,8 +12,12 @@ export ANSIBLE_FORCE_COLOR ?= 0
 export PATH := $(BIN):$(PATH)
 MIRROR := $(LLM_ONPREM_CACHE)/mirror
 LLAMA_CPP_VERSION := b11434
+OLLAMA_VERSION := 0.17.4
+# Backend of the sandbox host: llama_cpp or ollama (`make demo LLM_BACKEND=ollama`).
+export LLM_BACKEND ?= llama_cpp
+E2E_BACKENDS := llama_cpp ollama
 INVENTORY ?= inventories/sandbox
-MOLECULE_ROLES := llama_cpp litellm
+MOLECULE_ROLES := llama_cpp ollama litellm
 
 .PHONY: help venv engine images bootstrap mirror mirror-serve sandbox sandbox-down site verify demo \
         test lint unit molecule e2e litellm-lock clean
@@ -36,8 +40,9 @@ images: engine ## Build the Debian 12 base and systemd images (debootstrap, cach
 
 bootstrap: engine images ## Engine + images
 
-mirror: venv ## Stage the artifact mirror (llama-server build, model, wheels) under $LLM_ONPREM_CACHE
+mirror: venv ## Stage the artifact mirror (llama-server and Ollama builds, model, wheels) under $LLM_ONPREM_CACHE
 	scripts/build-llama-server.sh $(MIRROR)/llama.cpp/$(LLAMA_CPP_VERSION)
+	scripts/build-ollama.sh $(MIRROR)/ollama/v$(OLLAMA_VERSION)
 	$(BIN)/llm-onprem mirror stage --dir $(MIRROR)
 
 mirror-serve: bootstrap mirror ## Serve the mirror on the sandbox network
@@ -73,8 +78,12 @@ unit: venv ## Unit tests (no Docker)
 molecule: bootstrap mirror-serve ## Molecule scenario of every role (systemd containers)
 	for role in $(MOLECULE_ROLES); do (cd roles/$$role && $(BIN)/molecule test) || exit 1; done
 
-e2e: demo ## End-to-end on the sandbox: idempotence, testinfra, negatives
-	$(BIN)/pytest -m e2e tests/e2e
+e2e: $(addprefix e2e-,$(E2E_BACKENDS)) ## End to end on the sandbox, once per backend
+
+e2e-%: venv ## End to end with one backend: fresh sandbox, demo, then idempotence, testinfra, negatives
+	$(BIN)/llm-onprem sandbox down
+	$(MAKE) demo LLM_BACKEND=$*
+	LLM_BACKEND=$* $(BIN)/pytest -m e2e tests/e2e
 
 litellm-lock: ## Regenerate roles/litellm/files/requirements.txt (needs uv)
 	uv pip compile --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \

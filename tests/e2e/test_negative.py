@@ -12,16 +12,17 @@ pytestmark = pytest.mark.e2e
 
 GOOD = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 WRONG = "0" * 64
-MODELS = "/var/lib/llama-server/models"
+HOST = "llm-onprem-backend-1"
 
 
-def test_gguf_with_wrong_sha256_fails_and_leaves_nothing(backend):
-    before = backend.check_output("ls -A %s", MODELS)
+def test_gguf_with_wrong_sha256_fails_and_leaves_nothing(backend, backend_profile):
+    models = backend_profile.models_dir
+    before = backend.check_output("ls -A %s", models)
     catalog = {
         "llm_models": [
             {
                 "name": "smollm2-135m-instruct",
-                "backend": "llama_cpp",
+                "backend": backend_profile.name,
                 "gguf": {
                     "url": "{{ llm_mirror_url }}/models/SmolLM2-135M-Instruct.Q4_1.gguf",
                     "sha256": WRONG,
@@ -30,24 +31,23 @@ def test_gguf_with_wrong_sha256_fails_and_leaves_nothing(backend):
             }
         ]
     }
-    result = ansible_playbook(
-        "playbooks/site.yml", "--limit", "llm-onprem-backend-1", "-e", json.dumps(catalog)
-    )
+    result = ansible_playbook("playbooks/site.yml", "--limit", HOST, "-e", json.dumps(catalog))
     assert result.returncode != 0
-    assert f"{MODELS}/wrong-checksum.gguf" in result.stdout, "the message names the file"
+    assert f"{models}/wrong-checksum.gguf" in result.stdout, "the message names the file"
     assert WRONG in result.stdout, "the message names the expected hash"
     assert GOOD in result.stdout, "the message names the actual hash"
-    assert backend.check_output("ls -A %s", MODELS) == before, "no partial or new file"
-    assert backend.service("llama-server").is_running, "the running service is untouched"
+    assert backend.check_output("ls -A %s", models) == before, "no partial or new file"
+    assert backend.service(backend_profile.service).is_running, "the running service is untouched"
 
 
-def test_non_numeric_port_fails_at_role_entry(backend):
-    unit = backend.file("/etc/systemd/system/llama-server.service").content_string
+def test_non_numeric_port_fails_at_role_entry(backend, backend_profile):
+    unit_path = f"/etc/systemd/system/{backend_profile.service}.service"
+    unit = backend.file(unit_path).content_string
     result = ansible_playbook(
-        "playbooks/site.yml", "--limit", "llm-onprem-backend-1", "-e", "llama_cpp_port=eighty"
+        "playbooks/site.yml", "--limit", HOST, "-e", f"{backend_profile.port_variable}=eighty"
     )
     assert result.returncode != 0
-    assert "llama_cpp_port" in result.stdout
+    assert backend_profile.port_variable in result.stdout
     assert "Validating arguments against arg spec" in result.stdout
-    assert backend.file("/etc/systemd/system/llama-server.service").content_string == unit
-    assert backend.service("llama-server").is_running
+    assert backend.file(unit_path).content_string == unit
+    assert backend.service(backend_profile.service).is_running

@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from tests.conftest import ROOT, ansible_playbook, recap
-from tests.e2e.conftest import MODEL, SECRETS
+from tests.e2e.conftest import MODEL, SECRETS, SELECTED
 
 pytestmark = pytest.mark.e2e
 
@@ -20,9 +20,9 @@ CHAT = {
 }
 
 
-def test_backend_unit_active_and_enabled(backend):
-    assert backend.service("llama-server").is_running
-    assert backend.service("llama-server").is_enabled
+def test_backend_unit_active_and_enabled(backend, backend_profile):
+    assert backend.service(backend_profile.service).is_running
+    assert backend.service(backend_profile.service).is_enabled
 
 
 def test_gateway_unit_active_and_enabled(gateway):
@@ -30,18 +30,24 @@ def test_gateway_unit_active_and_enabled(gateway):
     assert gateway.service("litellm").is_enabled
 
 
-def test_backend_binds_its_private_address_only(backend):
+def test_backend_binds_its_private_address_only(backend, backend_profile):
     address = backend.interface("eth0").addresses[0]
-    ours = [s for s in backend.socket.get_listening_sockets() if s.endswith(":8080")]
-    assert ours == [f"tcp://{address}:8080"], "backend must not listen on every interface"
+    port = backend_profile.port
+    ours = [s for s in backend.socket.get_listening_sockets() if s.endswith(f":{port}")]
+    assert ours == [f"tcp://{address}:{port}"], "backend must not listen on every interface"
 
 
-def test_backend_refuses_callers_without_its_key(gateway, backend):
+@pytest.mark.skipif(
+    not SELECTED.requires_key,
+    reason=f"{SELECTED.name} has no authentication of its own: "
+    "it is protected by its bind address (and the site firewall), LiteLLM is the ingress",
+)
+def test_backend_refuses_callers_without_its_key(gateway, backend, backend_profile):
     address = backend.interface("eth0").addresses[0]
     probe = (
         "import urllib.request, urllib.error\n"
         "try:\n"
-        f"    urllib.request.urlopen('http://{address}:8080/v1/models', timeout=10)\n"
+        f"    urllib.request.urlopen('http://{address}:{backend_profile.port}/v1/models', timeout=10)\n"
         "    print(200)\n"
         "except urllib.error.HTTPError as e:\n"
         "    print(e.code)\n"

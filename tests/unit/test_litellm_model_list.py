@@ -83,3 +83,50 @@ def test_remote_backend_on_loopback_is_refused(tmp_path):
     result, _ = _render(tmp_path, _inventory(tmp_path, b2_host="127.0.0.1"))
     assert result.returncode != 0
     assert "must not bind loopback" in result.stdout
+
+
+def test_ollama_backend_routes_with_ollama_chat_and_no_key(tmp_path):
+    inv = tmp_path / "hosts.yml"
+    inv.write_text("""
+all:
+  vars:
+    ansible_connection: local
+  children:
+    llm_backends:
+      hosts:
+        o1: {llm_backend: ollama, ollama_host: 10.0.0.3}
+    llm_gateway:
+      hosts:
+        gw: {}
+""")
+    catalog = (
+        '{"llm_models": [{"name": "' + MODEL + '", "backend": "ollama", "gguf": {"url": "http://m/x.gguf",'
+        ' "sha256": "' + "b" * 64 + '"}}, {"name": "llama3", "backend": "ollama", "ollama": "llama3.2:1b"}]}'
+    )
+    render = tmp_path / "render"
+    render.mkdir()
+    result = ansible_playbook(
+        "tests/playbooks/model_list.yml",
+        "-e",
+        "gateway_host=gw",
+        "-e",
+        f"render_dir={render}",
+        "-e",
+        f"llm_secrets_dir={tmp_path}/.secrets",
+        "-e",
+        catalog,
+        inventory=inv,
+        local=True,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    deployments = yaml.safe_load((render / "config.yaml").read_text())["model_list"]
+    assert [(d["model_name"], d["litellm_params"]) for d in deployments] == [
+        (MODEL, {"model": f"ollama_chat/{MODEL}", "api_base": "http://10.0.0.3:11434"}),
+        ("llama3", {"model": "ollama_chat/llama3.2:1b", "api_base": "http://10.0.0.3:11434"}),
+    ]
+    env_keys = [
+        line.split("=", 1)[0]
+        for line in (render / "litellm.env").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert env_keys == ["LITELLM_MASTER_KEY"]

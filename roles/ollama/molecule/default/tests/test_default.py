@@ -1,0 +1,109 @@
+"""ollama role, alone on one host: service, user, env file, loopback bind, imported model, completion."""
+
+import json
+
+PORT = 11434
+SERVICE = "ollama"
+MODEL = "smollm2-135m-instruct"
+GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+
+_CLIENT = """
+import sys, urllib.request, urllib.error
+url, body = sys.argv[1], sys.argv[2]
+req = urllib.request.Request(url, data=body.encode() or None, method="POST" if body else "GET")
+req.add_header("Content-Type", "application/json")
+try:
+    resp = urllib.request.urlopen(req, timeout=120)
+    status, text = resp.status, resp.read().decode()
+except urllib.error.HTTPError as err:
+    status, text = err.code, err.read().decode()
+print(status)
+print(text)
+"""
+
+
+def _http(host, path, body=None):
+    cmd = host.run(
+        "python3 -c %s %s %s", _CLIENT, f"http://127.0.0.1:{PORT}{path}", json.dumps(body) if body else ""
+    )
+    assert cmd.rc == 0, cmd.stderr
+    status, _, text = cmd.stdout.partition("\n")
+    return int(status), text
+
+
+def test_service_active_and_enabled(host):
+    service = host.service(SERVICE)
+    assert service.is_running
+    assert service.is_enabled
+
+
+def test_runs_as_system_user(host):
+    user = host.user("ollama")
+    assert user.shell == "/usr/sbin/nologin"
+    assert user.uid < 1000
+    pid = host.check_output("systemctl show -p MainPID --value %s", SERVICE)
+    assert host.check_output("ps -o user= -p %s", pid) == "ollama"
+
+
+def test_environment_file(host):
+    env = host.file("/etc/ollama/ollama.env")
+    assert env.mode == 0o640
+    content = env.content_string
+    for line in (
+        f"OLLAMA_HOST=127.0.0.1:{PORT}",
+        "OLLAMA_MODELS=/var/lib/ollama/models",
+        "OLLAMA_KEEP_ALIVE=",
+        "OLLAMA_NUM_PARALLEL=",
+        "OLLAMA_MAX_LOADED_MODELS=",
+        "OLLAMA_CONTEXT_LENGTH=",
+    ):
+        assert line in content
+
+
+def test_official_layout_versioned(host):
+    assert host.file("/opt/ollama/current").linked_to == "/opt/ollama/0.17.4"
+    assert host.file("/opt/ollama/0.17.4/bin/ollama").is_file
+    assert host.file("/opt/ollama/0.17.4/lib/ollama").is_directory
+    # linked_to resolves the whole chain: /usr/local/bin/ollama -> current/bin/ollama -> 0.17.4/bin/ollama
+    assert host.file("/usr/local/bin/ollama").linked_to == "/opt/ollama/0.17.4/bin/ollama"
+
+
+def test_listens_on_loopback_only(host):
+    ours = [s for s in host.socket.get_listening_sockets() if s.endswith(f":{PORT}")]
+    assert ours == [f"tcp://127.0.0.1:{PORT}"]
+
+
+def test_unit_is_hardened_but_keeps_devices(host):
+    props = host.check_output(
+        "systemctl show %s -p NoNewPrivileges -p ProtectSystem -p PrivateDevices", SERVICE
+    )
+    assert "NoNewPrivileges=yes" in props
+    assert "ProtectSystem=strict" in props
+    assert "PrivateDevices=no" in props
+
+
+def test_models_dir_owned_by_service(host):
+    models = host.file("/var/lib/ollama/models")
+    assert models.user == "ollama"
+    assert models.is_directory
+
+
+def test_model_imported_from_the_pinned_gguf(host):
+    status, text = _http(host, "/api/tags")
+    assert status == 200
+    assert f"{MODEL}:latest" in [m["name"] for m in json.loads(text)["models"]]
+    status, text = _http(host, "/api/show", {"model": MODEL})
+    assert status == 200
+    assert f"sha256-{GGUF_SHA256}" in json.loads(text)["modelfile"]
+
+
+def test_completion(host):
+    body = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": "What is the capital of France?"}],
+        "max_tokens": 16,
+        "temperature": 0,
+    }
+    status, text = _http(host, "/v1/chat/completions", body)
+    assert status == 200, text
+    assert json.loads(text)["choices"][0]["message"]["content"].strip()
