@@ -15,12 +15,12 @@ LLAMA_CPP_VERSION := b11434
 OLLAMA_VERSION := 0.17.4
 # Backend of the sandbox host: llama_cpp or ollama (`make demo LLM_BACKEND=ollama`).
 export LLM_BACKEND ?= llama_cpp
-E2E_BACKENDS := llama_cpp ollama
+E2E_BACKENDS := llama_cpp ollama vllm
 INVENTORY ?= inventories/sandbox
-MOLECULE_ROLES := llama_cpp ollama litellm
+MOLECULE_ROLES := llama_cpp ollama vllm litellm
 
 .PHONY: help venv engine images bootstrap mirror mirror-serve sandbox sandbox-down site verify demo \
-        test lint unit molecule e2e litellm-lock clean
+        test lint unit molecule e2e vllm-lock litellm-lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -40,10 +40,12 @@ images: engine ## Build the Debian 12 base and systemd images (debootstrap, cach
 
 bootstrap: engine images ## Engine + images
 
-mirror: venv ## Stage the artifact mirror (llama-server and Ollama builds, model, wheels) under $LLM_ONPREM_CACHE
+mirror: venv ## Stage the artifact mirror (llama-server/Ollama builds, GGUF + HF model, wheels) under $LLM_ONPREM_CACHE
 	scripts/build-llama-server.sh $(MIRROR)/llama.cpp/$(LLAMA_CPP_VERSION)
 	scripts/build-ollama.sh $(MIRROR)/ollama/v$(OLLAMA_VERSION)
 	$(BIN)/llm-onprem mirror stage --dir $(MIRROR)
+	scripts/stage-hf-model.sh $(MIRROR)
+	$(BIN)/llm-onprem mirror manifest --dir $(MIRROR)
 
 mirror-serve: bootstrap mirror ## Serve the mirror on the sandbox network
 	$(BIN)/llm-onprem sandbox mirror --mirror $(MIRROR)
@@ -84,6 +86,9 @@ e2e-%: venv ## End to end with one backend: fresh sandbox, demo, then idempotenc
 	$(BIN)/llm-onprem sandbox down
 	$(MAKE) demo LLM_BACKEND=$*
 	LLM_BACKEND=$* $(BIN)/pytest -m e2e tests/e2e
+
+vllm-lock: ## Regenerate the vLLM locks (needs uv); see roles/vllm/README.md
+	@echo "see roles/vllm/README.md, section 'Locks'"
 
 litellm-lock: ## Regenerate roles/litellm/files/requirements.txt (needs uv)
 	uv pip compile --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \

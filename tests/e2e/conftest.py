@@ -32,6 +32,7 @@ BACKENDS = {
         "llama_cpp", "llama-server", 8080, True, "llama_cpp_port", "/var/lib/llama-server/models"
     ),
     "ollama": Backend("ollama", "ollama", 11434, False, "ollama_port", "/var/lib/ollama/import"),
+    "vllm": Backend("vllm", "vllm", 8000, True, "vllm_port", "/var/lib/vllm/models"),
 }
 # The backend `make demo` deployed on the sandbox host (the Makefile exports it).
 SELECTED = BACKENDS[os.environ.get("LLM_BACKEND", "llama_cpp")]

