@@ -106,6 +106,11 @@ def stage_wheels(mirror: Path, requirements: list[Path]) -> Path:
     wheels = mirror / "python"
     wheels.mkdir(parents=True, exist_ok=True)
     for req in requirements:
+        # One stamp per requirements content: a rerun does not ask the index about ~300 pins again.
+        stamp = wheels / f".staged-{sha256_file(req)[:16]}"
+        if stamp.exists():
+            log(f"cached: the wheels pinned in {req}")
+            continue
         log(f"downloading the wheels pinned in {req} (hash-checked)")
         subprocess.run(
             [
@@ -123,6 +128,7 @@ def stage_wheels(mirror: Path, requirements: list[Path]) -> Path:
             ],
             check=True,
         )
+        stamp.touch()
     return wheels
 
 
@@ -131,7 +137,7 @@ def write_manifest(mirror: Path) -> list[StagedFile]:
     staged: list[StagedFile] = []
     for path in sorted(p for p in mirror.rglob("*") if p.is_file()):
         rel = path.relative_to(mirror).as_posix()
-        if rel in {"SHA256SUMS", "manifest.json"} or rel.endswith(".part"):
+        if rel in {"SHA256SUMS", "manifest.json"} or rel.endswith(".part") or "/.staged-" in rel:
             continue
         staged.append(StagedFile(rel, sha256_file(path), path.stat().st_size))
     (mirror / "SHA256SUMS").write_text("".join(f"{f.sha256}  {f.path}\n" for f in staged))

@@ -32,6 +32,7 @@ def test_manifest_covers_every_file_but_itself(tmp_path):
     (tmp_path / "python").mkdir()
     (tmp_path / "python" / "w-1.0-py3-none-any.whl").write_bytes(b"w")
     (tmp_path / "python" / "half.part").write_bytes(b"partial download")
+    (tmp_path / "python" / ".staged-0123456789abcdef").touch()  # staging stamp, not an artifact
     write_manifest(tmp_path)
     write_manifest(tmp_path)  # a second run must not list SHA256SUMS or manifest.json themselves
     manifest = json.loads((tmp_path / "manifest.json").read_text())
