@@ -2,38 +2,16 @@
 
 import json
 
+from host_http import http_in_host
+
 PORT = 4000
 SERVICE = "litellm"
 MODEL = "smollm2-135m-instruct"
 
-_CLIENT = """
-import sys, urllib.request, urllib.error
-url, key, body = sys.argv[1], sys.argv[2], sys.argv[3]
-req = urllib.request.Request(url, data=body.encode() or None, method="POST" if body else "GET")
-req.add_header("Content-Type", "application/json")
-if key:
-    req.add_header("Authorization", "Bearer " + key)
-try:
-    resp = urllib.request.urlopen(req, timeout=120)
-    status, text = resp.status, resp.read().decode()
-except urllib.error.HTTPError as err:
-    status, text = err.code, err.read().decode()
-print(status)
-print(text)
-"""
-
 
 def _http(host, path, key="", body=None):
-    cmd = host.run(
-        "python3 -c %s %s %s %s",
-        _CLIENT,
-        f"http://127.0.0.1:{PORT}{path}",
-        key,
-        json.dumps(body) if body else "",
-    )
-    assert cmd.rc == 0, cmd.stderr
-    status, _, text = cmd.stdout.partition("\n")
-    return int(status), text
+    """Request from inside the host (the server binds loopback); returns (status, body text)."""
+    return http_in_host(host, f"http://127.0.0.1:{PORT}{path}", key, body)
 
 
 def _master_key(host):

@@ -2,39 +2,15 @@
 
 import json
 
+from host_http import http_in_host
+
 PORT = 8080
 SERVICE = "llama-server"
 
 
-_CLIENT = """
-import sys, urllib.request, urllib.error
-url, key, body = sys.argv[1], sys.argv[2], sys.argv[3]
-req = urllib.request.Request(url, data=body.encode() or None, method="POST" if body else "GET")
-req.add_header("Content-Type", "application/json")
-if key:
-    req.add_header("Authorization", "Bearer " + key)
-try:
-    resp = urllib.request.urlopen(req, timeout=120)
-    status, text = resp.status, resp.read().decode()
-except urllib.error.HTTPError as err:
-    status, text = err.code, err.read().decode()
-print(status)
-print(text)
-"""
-
-
 def _http(host, path, key="", body=None):
     """Request from inside the host (the server binds loopback); returns (status, body text)."""
-    cmd = host.run(
-        "python3 -c %s %s %s %s",
-        _CLIENT,
-        f"http://127.0.0.1:{PORT}{path}",
-        key,
-        json.dumps(body) if body else "",
-    )
-    assert cmd.rc == 0, cmd.stderr
-    status, _, text = cmd.stdout.partition("\n")
-    return int(status), text
+    return http_in_host(host, f"http://127.0.0.1:{PORT}{path}", key, body)
 
 
 def _key(host):

@@ -2,33 +2,16 @@
 
 import json
 
+from host_http import http_in_host
+
 PORT = 11434
 SERVICE = "ollama"
 MODEL = "smollm2-135m-instruct"
 GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 
-_CLIENT = """
-import sys, urllib.request, urllib.error
-url, body = sys.argv[1], sys.argv[2]
-req = urllib.request.Request(url, data=body.encode() or None, method="POST" if body else "GET")
-req.add_header("Content-Type", "application/json")
-try:
-    resp = urllib.request.urlopen(req, timeout=120)
-    status, text = resp.status, resp.read().decode()
-except urllib.error.HTTPError as err:
-    status, text = err.code, err.read().decode()
-print(status)
-print(text)
-"""
-
 
 def _http(host, path, body=None):
-    cmd = host.run(
-        "python3 -c %s %s %s", _CLIENT, f"http://127.0.0.1:{PORT}{path}", json.dumps(body) if body else ""
-    )
-    assert cmd.rc == 0, cmd.stderr
-    status, _, text = cmd.stdout.partition("\n")
-    return int(status), text
+    return http_in_host(host, f"http://127.0.0.1:{PORT}{path}", body=body)
 
 
 def test_service_active_and_enabled(host):
