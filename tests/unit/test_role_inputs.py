@@ -1,12 +1,16 @@
 """Role entry validation and the checksummed download, run by Ansible on the controller."""
 
 import hashlib
+import json
 import os
 
 import pytest
 
 from tests.conftest import ansible_playbook
 
+MODEL_VAR = json.dumps(
+    {"llama_cpp_model": {"name": "m", "gguf": {"url": "http://x/m.gguf", "sha256": "b" * 64}}}
+)
 SANDBOX_VARS = ["-e", "llama_cpp_archive_sha256=" + "a" * 64]
 
 
@@ -31,9 +35,7 @@ def test_non_numeric_port_fails_naming_the_variable(tmp_path):
         "-e",
         "llama_cpp_port=eighty",
         "-e",
-        '{"llama_cpp_model": {"name": "m", "gguf": {"url": "http://x/m.gguf", "sha256": "'
-        + "b" * 64
-        + '"}}}',
+        MODEL_VAR,
     )
     assert result.returncode != 0
     assert "llama_cpp_port" in result.stdout
@@ -53,9 +55,7 @@ def test_malformed_archive_checksum_is_refused(tmp_path):
         "-e",
         "llama_cpp_archive_sha256=deadbeef",
         "-e",
-        '{"llama_cpp_model": {"name": "m", "gguf": {"url": "http://x/m.gguf", "sha256": "'
-        + "b" * 64
-        + '"}}}',
+        MODEL_VAR,
     )
     assert result.returncode != 0
     assert "llama_cpp_archive_sha256" in result.stdout
