@@ -1,0 +1,67 @@
+"""nvidia_container_toolkit role on a GPU-less host: signed repository, pinned and held package, the
+nvidia runtime merged into docker's and containerd's configuration, CDI skipped for lack of a driver."""
+
+import json
+import os
+from pathlib import Path
+
+VERSION = "1.19.1"
+MIRROR = Path(os.environ.get("LLM_ONPREM_CACHE", Path.home() / ".cache/llm-onprem")) / "mirror"
+SEEDED = {
+    "iptables": False,
+    "ip6tables": False,
+    "bridge": "none",
+    "log-driver": "json-file",
+    "log-opts": {"max-size": "20m"},
+    "default-ulimits": {"memlock": {"Name": "memlock", "Hard": -1, "Soft": -1}},
+}
+
+
+def test_repository_trusts_only_its_pinned_key(host):
+    source = host.file("/etc/apt/sources.list.d/nvidia-container-toolkit.sources").content_string
+    assert "URIs: http://llm-onprem-mirror:8088/libnvidia-container/stable/deb/amd64" in source
+    assert "Suites: /" in source
+    assert "Signed-By: /etc/apt/keyrings/nvidia-container-toolkit.asc" in source
+    keyring = host.file("/etc/apt/keyrings/nvidia-container-toolkit.asc")
+    assert keyring.mode == 0o644
+    # The installed key is the one the mirror publishes, identified by the pinned fingerprint.
+    listing = host.check_output("gpg --batch --show-keys --with-colons %s", keyring.path)
+    fingerprint = (MIRROR / "libnvidia-container" / "gpgkey.fingerprint").read_text().strip()
+    assert f"fpr:::::::::{fingerprint}:" in listing
+
+
+def test_package_pinned_and_held(host):
+    package = host.package("nvidia-container-toolkit-base")
+    assert package.is_installed
+    assert package.version == f"{VERSION}-1"
+    assert host.check_output("dpkg-query -W -f='${Status}' nvidia-container-toolkit-base").startswith("hold ")
+    assert VERSION in host.check_output("nvidia-ctk --version")
+
+
+def test_docker_runtime_added_and_other_keys_kept(host):
+    daemon = json.loads(host.file("/etc/docker/daemon.json").content_string)
+    assert daemon["runtimes"]["nvidia"] == {"path": "nvidia-container-runtime", "args": []}
+    assert daemon["runtimes"]["runc-debug"] == {"path": "/usr/bin/runc", "runtimeArgs": ["--debug"]}
+    for key, value in SEEDED.items():
+        assert daemon[key] == value, key
+    assert "default-runtime" not in daemon
+
+
+def test_docker_daemon_serves_the_nvidia_runtime(host):
+    info = json.loads(host.check_output("docker info --format '{{json .}}'"))
+    assert "nvidia" in info["Runtimes"]
+    assert "runc-debug" in info["Runtimes"]
+    assert info["DefaultRuntime"] == "runc"
+
+
+def test_containerd_runtime_added_as_drop_in(host):
+    dump = host.check_output("containerd config dump")
+    assert "containerd.runtimes.nvidia]" in dump
+    assert 'BinaryName = "/usr/bin/nvidia-container-runtime"' in dump
+    assert host.service("containerd").is_running
+
+
+def test_cdi_refresh_armed_but_no_spec_without_a_driver(host):
+    assert host.service("nvidia-cdi-refresh.path").is_enabled
+    assert not host.exists("nvidia-smi")
+    assert not host.file("/var/run/cdi/nvidia.yaml").exists
