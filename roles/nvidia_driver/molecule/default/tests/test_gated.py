@@ -1,0 +1,29 @@
+"""nvidia_driver on a host without an NVIDIA GPU, defaults: the role skips it, nothing is installed."""
+
+testinfra_hosts = ["ansible://molecule-nvidia-gated"]
+DRIVER_PACKAGES = [
+    "nvidia-kernel-dkms",
+    "nvidia-smi",
+    "libnvidia-ml1",
+    "libcuda1",
+    "firmware-nvidia-gsp",
+    "nvidia-persistenced",
+]
+NONFREE_SOURCES = "/etc/apt/sources.list.d/llm-onprem-debian-nonfree.sources"
+
+
+def test_no_gpu_on_these_hosts(host):
+    # Premise of the scenario: if the CI machine ever gets an NVIDIA GPU, this file needs a GPU variant.
+    vendors = host.check_output("cat /sys/bus/pci/devices/*/vendor 2>/dev/null || true").split()
+    assert "0x10de" not in vendors
+
+
+def test_gated_host_gets_nothing(host):
+    for package in DRIVER_PACKAGES:
+        assert not host.package(package).is_installed, package
+    for path in (
+        NONFREE_SOURCES,
+        "/etc/modprobe.d/nvidia-llm-onprem.conf",
+        "/etc/ansible/facts.d/nvidia_driver.fact",
+    ):
+        assert not host.file(path).exists, path
