@@ -22,7 +22,7 @@ EXPECTED_GPUS ?=
 MOLECULE_ROLES := docker_engine nvidia_driver nvidia_container_toolkit llama_cpp ollama vllm litellm
 
 .PHONY: help venv engine images bootstrap mirror mirror-serve sandbox sandbox-down site verify demo \
-        test lint unit molecule e2e gpu-test vllm-lock litellm-lock clean
+        test lint unit molecule vsphere vsphere-tools e2e gpu-test vllm-lock litellm-lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -76,7 +76,7 @@ demo: sandbox site verify ## Bootstrap, stage, create the sandbox, converge, ver
 	$(BIN)/llm-onprem summary --inventory $(INVENTORY)
 
 test molecule: export MIRROR_BACKENDS := all
-test: lint unit molecule e2e ## Everything CI runs
+test: lint unit molecule vsphere e2e ## Everything CI runs
 
 lint: venv ## yamllint, ansible-lint (production profile), ruff, mypy
 	$(BIN)/yamllint -s .
@@ -90,6 +90,12 @@ unit: venv ## Unit tests (no Docker)
 
 molecule: bootstrap mirror-serve ## Molecule scenario of every role (systemd containers)
 	for role in $(MOLECULE_ROLES); do (cd roles/$$role && $(BIN)/molecule test) || exit 1; done
+
+vsphere-tools: ## Build OpenTofu, the vSphere provider mirror, govc and vcsim-gpu (cached)
+	scripts/build-vsphere-tools.sh
+
+vsphere: bootstrap mirror-serve vsphere-tools ## Terraform module + example and vsphere_gpu_passthrough against vcsim-gpu, then the tofu -> site -> verify chain
+	$(BIN)/pytest -p no:cacheprovider tests/vsphere
 
 e2e: $(addprefix e2e-,$(E2E_BACKENDS)) ## End to end on the sandbox, once per backend
 

@@ -97,6 +97,27 @@ def _cmd_overhead(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_vcsim_start(args: argparse.Namespace) -> int:
+    from llm_onprem import vcsim
+
+    sim = vcsim.start(Path(args.dir), args.port)
+    print(f"vcsim-gpu (PID {sim.pid}) at {sim.url}; stop it with `llm-onprem vcsim stop`")
+    print(f"  source {Path(args.dir) / 'vcsim.env'} for govc")
+    return 0
+
+
+def _cmd_vcsim_stop(args: argparse.Namespace) -> int:
+    from llm_onprem import vcsim
+
+    pid_file = Path(args.dir) / "vcsim.pid"
+    if not pid_file.exists():
+        print(f"no {pid_file}: nothing to stop", file=sys.stderr)
+        return 0
+    vcsim.stop(int(pid_file.read_text()))
+    pid_file.unlink()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="llm-onprem", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -128,6 +149,17 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_parser("down", help="remove the sandbox containers and network").set_defaults(
         func=_cmd_sandbox_down
     )
+
+    sim = sub.add_parser("vcsim", help="GPU-aware vCenter simulator").add_subparsers(
+        dest="action", required=True
+    )
+    sim_start = sim.add_parser("start", help="start vcsim-gpu on loopback (PID and env file in --dir)")
+    sim_start.add_argument("--dir", default=str(paths.cache_dir() / "vcsim"))
+    sim_start.add_argument("--port", type=int, default=8989)
+    sim_start.set_defaults(func=_cmd_vcsim_start)
+    sim_stop = sim.add_parser("stop", help="stop the simulator started with `vcsim start`, by PID")
+    sim_stop.add_argument("--dir", default=str(paths.cache_dir() / "vcsim"))
+    sim_stop.set_defaults(func=_cmd_vcsim_stop)
 
     over = sub.add_parser("overhead", help="median latency direct vs through the gateway, interleaved")
     over.add_argument("--direct-url", required=True)
