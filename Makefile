@@ -96,6 +96,7 @@ vsphere-tools: ## Build OpenTofu, the vSphere provider mirror, govc and vcsim-gp
 
 vsphere: bootstrap mirror-serve vsphere-tools ## Terraform module + example and vsphere_gpu_passthrough against vcsim-gpu, then the tofu -> site -> verify chain
 	$(BIN)/pytest -p no:cacheprovider tests/vsphere
+	cd roles/vsphere_gpu_passthrough && $(BIN)/molecule test
 
 e2e: $(addprefix e2e-,$(E2E_BACKENDS)) ## End to end on the sandbox, once per backend
 

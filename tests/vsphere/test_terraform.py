@@ -29,7 +29,10 @@ def test_fmt_is_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("root", ["modules/vsphere_gpu_vm", "examples/gpu-cluster"])
+@pytest.mark.parametrize(
+    "root",
+    ["modules/vsphere_gpu_vm", "modules/vsphere_gpu_vm/examples/single-gpu-vm", "examples/gpu-cluster"],
+)
 def test_validate(terraform_tree, root):
     tofu_ok(terraform_tree / root, "init", "-backend=false")
     tofu_ok(terraform_tree / root, "validate")

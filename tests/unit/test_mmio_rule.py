@@ -1,0 +1,26 @@
+"""The 64-bit MMIO sizing rule of vsphere_gpu_passthrough (pyvmomi side); the Terraform module
+implements the same rule, and tests/vsphere checks its result on applied VMs (1 x 80 GB -> 256)."""
+
+import importlib.util
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def _rule():
+    path = ROOT / "roles/vsphere_gpu_passthrough/module_utils/vsphere_gpu.py"
+    spec = importlib.util.spec_from_file_location("vsphere_gpu", path)
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.mmio_size_gb
+
+
+@pytest.mark.parametrize(
+    ("gpus", "memory_gb", "expected"),
+    [(1, 80, 256), (2, 80, 512), (2, 24, 128), (1, 16, 32), (4, 48, 512), (8, 80, 2048)],
+)
+def test_total_memory_rounded_up_to_a_power_of_two_then_doubled(gpus, memory_gb, expected):
+    assert _rule()(gpus, memory_gb) == expected
