@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -53,3 +55,15 @@ def recap(output: str) -> dict[str, dict[str, int]]:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+def load_file_module(relative_path: str) -> ModuleType:
+    """Import a Python file of the repository that is not on sys.path (an Ansible module, a
+    role's module_utils) by its path."""
+    path = ROOT / relative_path
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,21 +1,13 @@
 """The 64-bit MMIO sizing rule of vsphere_gpu_passthrough (pyvmomi side); the Terraform module
 implements the same rule, and tests/vsphere checks its result on applied VMs (1 x 80 GB -> 256)."""
 
-import importlib.util
-
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import load_file_module
 
 
 def _rule():
-    path = ROOT / "roles/vsphere_gpu_passthrough/module_utils/vsphere_gpu.py"
-    spec = importlib.util.spec_from_file_location("vsphere_gpu", path)
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.mmio_size_gb
+    return load_file_module("roles/vsphere_gpu_passthrough/module_utils/vsphere_gpu.py").mmio_size_gb
 
 
 @pytest.mark.parametrize(

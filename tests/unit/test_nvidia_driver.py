@@ -3,13 +3,12 @@ not the installed driver (never the controller), Secure Boot preflight, GPU dete
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, ansible_playbook
+from tests.conftest import ansible_playbook, load_file_module
 
 PLAYBOOK = "tests/playbooks/nvidia_driver_decisions.yml"
 REBOOT_TASK = "Reboot to load driver"
@@ -88,13 +87,7 @@ def test_secure_boot_passes_when_off_or_signed(tmp_path, enabled, signing):
 
 
 def _gpu_module():
-    path = ROOT / "roles/nvidia_driver/library/nvidia_pci_gpus.py"
-    spec = importlib.util.spec_from_file_location("nvidia_pci_gpus", path)
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file_module("roles/nvidia_driver/library/nvidia_pci_gpus.py")
 
 
 def _device(root: Path, address: str, vendor: str, device: str, pci_class: str, driver: str = "") -> None:
