@@ -55,6 +55,12 @@ def _read_env(env_file: Path) -> dict[str, str]:
     return values
 
 
+def from_env_file(env_file: Path) -> Simulator:
+    """The simulator a `start` (or `llm-onprem vcsim start`) described in its env file."""
+    values = _read_env(env_file)
+    return Simulator(pid=int(values["VCSIM_PID"]), url=values["GOVC_URL"])
+
+
 def start(workdir: Path, port: int | None = None, timeout: float = 30.0) -> Simulator:
     """Start vcsim-gpu on 127.0.0.1:<port> (a free one by default); its log and env file go to workdir."""
     binary = tools_dir() / "bin" / "vcsim-gpu"
@@ -85,7 +91,7 @@ def start(workdir: Path, port: int | None = None, timeout: float = 30.0) -> Simu
             except OSError:
                 pass
             else:
-                return Simulator(pid=process.pid, url=_read_env(env_file)["GOVC_URL"])
+                return from_env_file(env_file)
         time.sleep(0.2)
     stop(process.pid)
     raise TimeoutError(f"vcsim-gpu did not answer on {listen} within {timeout:.0f} s")

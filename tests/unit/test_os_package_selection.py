@@ -194,6 +194,11 @@ def test_docker_repo_key_and_mirror():
             ["nvidia-container-toolkit=1.19.1-1", "nvidia-container-toolkit-base=1.19.1-1"],
             "https://nvidia.github.io/libnvidia-container/stable/deb/amd64",
         ),
+        (  # Ubuntu has no vars file of its own: first_found falls back to the Debian family's.
+            "ubuntu2404",
+            ["nvidia-container-toolkit=1.19.1-1", "nvidia-container-toolkit-base=1.19.1-1"],
+            "https://nvidia.github.io/libnvidia-container/stable/deb/amd64",
+        ),
         (
             "rocky9",
             ["nvidia-container-toolkit-1.19.1-1", "nvidia-container-toolkit-base-1.19.1-1"],

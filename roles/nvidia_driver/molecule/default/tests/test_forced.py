@@ -3,16 +3,9 @@ configuration, and a reboot that is recorded as owed (the module cannot load her
 
 import json
 
+from expected import DRIVER_PACKAGES, NONFREE_SOURCES
+
 testinfra_hosts = ["ansible://molecule-nvidia-forced"]
-DRIVER_PACKAGES = [
-    "nvidia-kernel-dkms",
-    "nvidia-smi",
-    "libnvidia-ml1",
-    "libcuda1",
-    "firmware-nvidia-gsp",
-    "nvidia-persistenced",
-]
-NONFREE_SOURCES = "/etc/apt/sources.list.d/llm-onprem-debian-nonfree.sources"
 
 
 def test_forced_host_has_the_driver_packages_held(host):

@@ -1,15 +1,8 @@
 """nvidia_driver on a host without an NVIDIA GPU, defaults: the role skips it, nothing is installed."""
 
+from expected import DRIVER_PACKAGES, NONFREE_SOURCES
+
 testinfra_hosts = ["ansible://molecule-nvidia-gated"]
-DRIVER_PACKAGES = [
-    "nvidia-kernel-dkms",
-    "nvidia-smi",
-    "libnvidia-ml1",
-    "libcuda1",
-    "firmware-nvidia-gsp",
-    "nvidia-persistenced",
-]
-NONFREE_SOURCES = "/etc/apt/sources.list.d/llm-onprem-debian-nonfree.sources"
 
 
 def test_no_gpu_on_these_hosts(host):
