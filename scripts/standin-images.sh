@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Build the stand-ins for the dev stacks' upstream images from the artifact mirror (no registry):
+#   local/curl:standin                    curlimages/curl            (model fetcher)
+#   local/llama.cpp:server-<build>        ghcr.io/ggml-org/llama.cpp (mirror's llama-server archive)
+#   local/ollama:<version>                ollama/ollama              (mirror's Ollama archive)
+#   local/litellm:main-v<version>         ghcr.io/berriai/litellm    (mirror's hash-pinned wheels)
+# Same entry points, ports and paths as upstream, so compose.yaml runs unchanged with them.
+# Writes the image overrides to $LLM_ONPREM_CACHE/standin-images.env (KEY=image lines).
+# Idempotent: an image is rebuilt only when its Dockerfile or its artifacts changed.
+#
+#   scripts/standin-images.sh MIRROR_DIR
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")/.." && pwd)"
+MIRROR="${1:?usage: $0 MIRROR_DIR}"
+CACHE="${LLM_ONPREM_CACHE:-$HOME/.cache/llm-onprem}"
+BASE_IMAGE="${LLM_ONPREM_BASE_IMAGE:-local/debian:bookworm}"
+LLAMA_CPP_VERSION="${LLAMA_CPP_VERSION:-b11434}"
+OLLAMA_VERSION="${OLLAMA_VERSION:-0.17.4}"
+LITELLM_VERSION="$(sed -n 's/^litellm==\([0-9.]*\).*/\1/p' "$here/roles/litellm/files/requirements.txt" | head -n1)"
+PIP="${PIP:-$here/.venv/bin/pip}"
+log() { printf '[standin] %s\n' "$*" >&2; }
+
+[ -n "$LITELLM_VERSION" ] || { log "no litellm== pin in roles/litellm/files/requirements.txt"; exit 1; }
+
+image_label() { docker image inspect -f '{{ index .Config.Labels "llm-onprem.recipe" }}' "$1" 2>/dev/null || true; }
+
+# recipe DOCKERFILE RECIPE_INPUTS: what an image is built from (its label; a change rebuilds it)
+recipe() { { cat "$here/images/standin/$1"; echo "$2"; image_label "$BASE_IMAGE"; } | sha256sum | cut -c1-16; }
+cached() { if [ "$(image_label "$1")" = "$(recipe "$2" "$3")" ]; then log "cached: $1"; return 0; fi; return 1; }
+
+# build TAG DOCKERFILE RECIPE_INPUTS CONTEXT [--build-arg ...]
+build() {
+  local tag="$1" dockerfile="$2" inputs="$3" context="$4"; shift 4
+  cached "$tag" "$dockerfile" "$inputs" && return
+  local recipe
+  recipe="$(recipe "$dockerfile" "$inputs")"
+  log "building $tag"
+  cp "$here/images/standin/$dockerfile" "$context/Dockerfile"
+  DOCKER_BUILDKIT=0 docker build -q --label "llm-onprem.recipe=$recipe" --build-arg "BASE_IMAGE=$BASE_IMAGE" \
+    "$@" -t "$tag" "$context" >/dev/null
+  log "built $tag"
+}
+
+need() { [ -s "$1" ] || { log "missing $1: run \`make mirror MIRROR_BACKENDS=all\` first"; exit 1; }; }
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+CURL_TAG=local/curl:standin
+mkdir -p "$work/curl"
+build "$CURL_TAG" curl.Dockerfile "" "$work/curl"
+
+llama_archive="$MIRROR/llama.cpp/$LLAMA_CPP_VERSION/llama-server-$LLAMA_CPP_VERSION-linux-x86_64.tar.gz"
+need "$llama_archive"
+LLAMACPP_TAG="local/llama.cpp:server-$LLAMA_CPP_VERSION"
+mkdir -p "$work/llama.cpp"
+ln "$llama_archive" "$work/llama.cpp/" 2>/dev/null || cp "$llama_archive" "$work/llama.cpp/"
+build "$LLAMACPP_TAG" llama.cpp.Dockerfile "$(sha "$llama_archive") $(image_label "$CURL_TAG")" "$work/llama.cpp" \
+  --build-arg "CURL_IMAGE=$CURL_TAG" --build-arg "LLAMA_CPP_VERSION=$LLAMA_CPP_VERSION"
+
+ollama_archive="$MIRROR/ollama/v$OLLAMA_VERSION/ollama-linux-amd64.tgz"
+need "$ollama_archive"
+OLLAMA_TAG="local/ollama:$OLLAMA_VERSION"
+mkdir -p "$work/ollama"
+ln "$ollama_archive" "$work/ollama/" 2>/dev/null || cp "$ollama_archive" "$work/ollama/"
+build "$OLLAMA_TAG" ollama.Dockerfile "$(sha "$ollama_archive")" "$work/ollama"
+
+# LiteLLM: exactly the hash-pinned closure, picked out of the mirror's wheelhouse by pip itself.
+requirements="$here/roles/litellm/files/requirements.txt"
+LITELLM_TAG="local/litellm:main-v$LITELLM_VERSION"
+if ! cached "$LITELLM_TAG" litellm.Dockerfile "$(sha "$requirements")"; then
+  mkdir -p "$work/litellm/wheels"
+  cp "$requirements" "$work/litellm/requirements.txt"
+  "$PIP" download -q --no-index --find-links "$MIRROR/python" --require-hashes --only-binary=:all: \
+    --disable-pip-version-check -d "$work/litellm/wheels" -r "$requirements"
+  build "$LITELLM_TAG" litellm.Dockerfile "$(sha "$requirements")" "$work/litellm"
+fi
+
+cat >"$CACHE/standin-images.env" <<ENV
+# Written by scripts/standin-images.sh: the dev stacks' images, built from the artifact mirror.
+FETCH_IMAGE=$CURL_TAG
+LLAMACPP_IMAGE=$LLAMACPP_TAG
+OLLAMA_IMAGE=$OLLAMA_TAG
+LITELLM_IMAGE=$LITELLM_TAG
+ENV
+log "image overrides: $CACHE/standin-images.env"

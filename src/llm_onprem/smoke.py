@@ -1,0 +1,165 @@
+"""`llm-onprem smoke`: prove an OpenAI-compatible endpoint works, in one screen.
+
+Checks, in order: a request without a key is refused with 401, a wrong key is refused (4xx),
+`/v1/models` lists the model, a completion comes back non-empty, a streamed completion arrives in
+chunks and ends with `[DONE]`. The exit code is 0 only when every check passed.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+PROMPT = "What is the capital of France? Answer in one short sentence."
+
+
+class CheckFailed(Exception):
+    """A check's expectation was not met."""
+
+
+def expect(condition: object, message: str) -> None:
+    if not condition:
+        raise CheckFailed(message)
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    seconds: float
+
+
+@dataclass
+class Report:
+    url: str
+    model: str = ""
+    checks: list[Check] = field(default_factory=list)
+    completion: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    def render(self) -> str:
+        lines = [f"smoke {self.url}  model {self.model or '?'}"]
+        for c in self.checks:
+            status = "PASS" if c.ok else "FAIL"
+            lines.append(f"  [{status}] {c.name:<22} {c.seconds * 1000:7.0f} ms  {c.detail}")
+        passed = sum(c.ok for c in self.checks)
+        lines.append(f"  {'OK' if self.ok else 'FAILED'}: {passed}/{len(self.checks)} checks passed")
+        return "\n".join(lines)
+
+
+def base_url(url: str) -> str:
+    """`http://h:4000`, `http://h:4000/` and `http://h:4000/v1` all mean the same endpoint."""
+    url = url.rstrip("/")
+    return url[: -len("/v1")] if url.endswith("/v1") else url
+
+
+def read_key(path: Path) -> str:
+    """A key file: a bare key, or a dotenv file with LITELLM_MASTER_KEY= (compose/.env).
+
+    LiteLLM master keys start with `sk-`; the roles store the key without it (the gateway adds it),
+    so a bare key without the prefix gets it.
+    """
+    text = path.read_text()
+    for line in text.splitlines():
+        name, sep, value = line.strip().partition("=")
+        if sep and name.strip() == "LITELLM_MASTER_KEY":
+            text = value
+            break
+    key = text.strip().strip("'\"")
+    if not key:
+        raise ValueError(f"{path}: no key in this file")
+    return key if key.startswith("sk-") else "sk-" + key
+
+
+def _run(report: Report, name: str, step: Callable[[], str]) -> bool:
+    start = time.perf_counter()
+    try:
+        detail, ok = step(), True
+    except (CheckFailed, httpx.HTTPError, KeyError, IndexError, ValueError) as error:
+        detail, ok = f"{type(error).__name__}: {error}", False
+    report.checks.append(Check(name, ok, detail, time.perf_counter() - start))
+    return ok
+
+
+def _chat_body(model: str, max_tokens: int, stream: bool = False) -> dict[str, object]:
+    return {
+        "model": model,
+        "messages": [{"role": "user", "content": PROMPT}],
+        "max_tokens": max_tokens,
+        "temperature": 0,
+        "stream": stream,
+    }
+
+
+def run(url: str, key: str, model: str | None = None, max_tokens: int = 32, timeout: float = 120) -> Report:
+    report = Report(base_url(url), model or "")
+    root = report.url
+    auth = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(timeout=timeout) as client:
+
+        def no_key() -> str:
+            r = client.get(f"{root}/v1/models")
+            expect(r.status_code == 401, f"expected 401 without a key, got {r.status_code}")
+            return "401 without a key"
+
+        def wrong_key() -> str:
+            r = client.get(f"{root}/v1/models", headers={"Authorization": "Bearer sk-wrong-key"})
+            expect(400 <= r.status_code < 500, f"expected 4xx with a wrong key, got {r.status_code}")
+            return f"{r.status_code} with a wrong key"
+
+        def models() -> str:
+            r = client.get(f"{root}/v1/models", headers=auth)
+            r.raise_for_status()
+            ids = [m["id"] for m in r.json()["data"]]
+            if not report.model:
+                expect(ids, "no model listed")
+                report.model = ids[0]
+            expect(report.model in ids, f"{report.model!r} not in {ids}")
+            return ", ".join(ids)
+
+        def completion() -> str:
+            body = _chat_body(report.model, max_tokens)
+            r = client.post(f"{root}/v1/chat/completions", headers=auth, json=body)
+            r.raise_for_status()
+            reply = r.json()
+            text = (reply["choices"][0]["message"]["content"] or "").strip()
+            expect(text, f"empty completion: {json.dumps(reply)[:300]}")
+            report.completion = text
+            tokens = reply.get("usage", {}).get("completion_tokens", "?")
+            return f"{tokens} tokens: {text[:60]!r}"
+
+        def streamed() -> str:
+            chunks, text, done = 0, "", False
+            body = _chat_body(report.model, max_tokens, stream=True)
+            with client.stream("POST", f"{root}/v1/chat/completions", headers=auth, json=body) as r:
+                r.raise_for_status()
+                for line in r.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line.removeprefix("data:").strip()
+                    if data == "[DONE]":
+                        done = True
+                        break
+                    choices = json.loads(data).get("choices") or [{}]
+                    text += choices[0].get("delta", {}).get("content") or ""
+                    chunks += 1
+            expect(done, "the stream did not end with [DONE]")
+            expect(chunks > 1, f"one chunk only: {text!r}")
+            expect(text.strip(), f"{chunks} chunks, no text")
+            return f"{chunks} chunks, ends with [DONE]"
+
+        _run(report, "no key -> 401", no_key)
+        _run(report, "wrong key -> 4xx", wrong_key)
+        if _run(report, "model listed", models):
+            _run(report, "completion", completion)
+            _run(report, "streamed completion", streamed)
+    return report
