@@ -109,7 +109,7 @@ dev-smoke: venv ## A completion (and the auth checks) through the dev stack's ga
 	$(BIN)/llm-onprem smoke --url http://127.0.0.1:$(call dev_setting,LITELLM_PORT,4000)/v1 \
 	  --key-file $(DEV_ENV) --model "$(call dev_setting,LLM_MODEL_NAME,)"
 
-dev-down: ## Stop the dev stack (make dev-down VOLUMES=1 also drops the model volumes)
+dev-down: $(DEV_ENV) ## Stop the dev stack (make dev-down VOLUMES=1 also drops the model volumes)
 	$(DEV_COMPOSE) down $(if $(VOLUMES),-v)
 
 standin-images: bootstrap mirror ## Stand-ins for the dev stacks' upstream images, from the mirror

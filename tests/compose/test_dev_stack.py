@@ -47,6 +47,10 @@ def _env(tmp_path: Path, profile: str, images: dict[str, str], **extra: str) -> 
         LLAMACPP_PARALLEL="2",
         OLLAMA_NUM_THREAD="1",
         OLLAMA_NUM_PARALLEL="2",
+        # vLLM: the mirror's HF-format copy of the model, offline (tests/compose/compose.mirror.yaml).
+        VLLM_MODEL="/models/smollm2-135m-instruct-hf",
+        HF_HUB_OFFLINE="1",
+        VLLM_MAX_MODEL_LEN="2048",
         **PORTS,
         **images,
         **extra,
@@ -131,7 +135,7 @@ def stack(tmp_path):
         _make("dev-down", env_file, VOLUMES="1", timeout=120)
 
 
-@pytest.mark.parametrize("profile", ["llamacpp", "ollama"])
+@pytest.mark.parametrize("profile", ["llamacpp", "ollama", "vllm"])
 def test_dev_stack_serves_a_completion_through_the_gateway(stack, images, profile):
     env_file = stack(profile, images)
     settings = read_env(env_file)
@@ -152,9 +156,9 @@ def test_dev_stack_serves_a_completion_through_the_gateway(stack, images, profil
     for container in containers:
         for bindings in (container["HostConfig"]["PortBindings"] or {}).values():
             assert all(b["HostIp"] == "127.0.0.1" for b in bindings), container["Name"]
-    if profile == "llamacpp":
-        direct = f"http://127.0.0.1:{PORTS['LLAMACPP_PORT']}"
-        assert httpx.get(f"{direct}/v1/models", timeout=10).status_code == 401, "llama-server without its key"
+    if profile in ("llamacpp", "vllm"):
+        direct = f"http://127.0.0.1:{PORTS[profile.upper() + '_PORT']}"
+        assert httpx.get(f"{direct}/v1/models", timeout=10).status_code == 401, f"{profile} without its key"
         ok = httpx.get(
             f"{direct}/v1/models", headers={"Authorization": f"Bearer {settings['LLM_BACKEND_API_KEY']}"}
         )
@@ -164,19 +168,21 @@ def test_dev_stack_serves_a_completion_through_the_gateway(stack, images, profil
         assert any(m["name"].startswith(settings["LLM_MODEL_NAME"]) for m in tags["models"]), tags
 
     # A second `up` is a no-op for the model: the cached file is re-verified, not downloaded.
-    result = _make("dev-up", env_file, DEV_UP_ARGS="--pull never")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    logs = compose(
-        env_file,
-        "logs",
-        "--no-color",
-        "model",
-        project=PROJECT,
-        files=(MIRROR_OVERRIDE,),
-        environ={"LLM_ONPREM_MIRROR_DIR": str(MIRROR)},
-    ).stdout
-    assert logs.count("downloading") == 1, logs
-    assert "present, sha256 verified" in logs, logs
+    if profile != "vllm":
+        result = _make("dev-up", env_file, DEV_UP_ARGS="--pull never")
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        environ = {"LLM_ONPREM_MIRROR_DIR": str(MIRROR)}
+        logs = compose(
+            env_file,
+            "logs",
+            "--no-color",
+            "model",
+            project=PROJECT,
+            files=(MIRROR_OVERRIDE,),
+            environ=environ,
+        )
+        assert logs.stdout.count("downloading") == 1, logs.stdout
+        assert "present, sha256 verified" in logs.stdout, logs.stdout
 
     start = time.monotonic()
     result = _make("dev-down", env_file, VOLUMES="1", timeout=120)
