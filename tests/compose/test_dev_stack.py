@@ -203,6 +203,8 @@ def test_a_bad_checksum_fails_the_fetch_and_leaves_nothing(tmp_path, images):
             "up",
             "--pull",
             "never",
+            "--exit-code-from",
+            "model",
             "model",
             project=PROJECT,
             files=(MIRROR_OVERRIDE,),
