@@ -110,6 +110,39 @@ def _cmd_smoke(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from llm_onprem import bench, bench_report, smoke
+
+    try:
+        key = smoke.read_key(Path(args.key_file), prefix=args.key_prefix)
+        targets = [bench.Target(args.name, args.url, key)]
+        if args.direct_url:
+            direct_key = (
+                smoke.read_key(Path(args.direct_key_file), "LLM_BACKEND_API_KEY", prefix="")
+                if args.direct_key_file
+                else ""
+            )
+            targets.append(bench.Target("direct", args.direct_url, direct_key))
+    except (OSError, ValueError) as error:
+        print(f"bench: key file: {error}", file=sys.stderr)
+        return 2
+    work = bench.Workload(args.model, args.max_tokens, timeout=args.timeout)
+    levels = []
+    for c in args.concurrency:
+        progress = bench.stderr_progress(f"{c} client(s)")
+        levels.append(asyncio.run(bench.run_level(targets, work, c, args.requests, args.duration, progress)))
+    urls = {t.name: t.url for t in targets}
+    paths = bench_report.write(Path(args.out), args.stem, levels, work, urls)
+    print(bench_report.to_markdown(levels, work, urls))
+    print("wrote " + ", ".join(str(p) for p in paths))
+    errors = sum(lv.summary(t).errors for lv in levels for t in urls)
+    if errors:
+        print(f"bench: {errors} request(s) failed (see the JSON report)", file=sys.stderr)
+    return 1 if errors else 0
+
+
 def _cmd_vcsim_start(args: argparse.Namespace) -> int:
     from llm_onprem import vcsim
 
@@ -197,6 +230,29 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("--max-tokens", type=int, default=32)
     sm.add_argument("--timeout", type=float, default=120, help="seconds per request")
     sm.set_defaults(func=_cmd_smoke)
+
+    be = sub.add_parser(
+        "bench",
+        help="bounded load on an OpenAI-compatible URL (and a backend directly, interleaved): "
+        "TTFT, inter-token latency, tokens/s, percentiles; JSON + Markdown + PNG",
+    )
+    be.add_argument("--url", required=True, help="the gateway (or any endpoint)")
+    be.add_argument("--key-file", required=True, help="its key (as for smoke)")
+    be.add_argument("--key-prefix", default="sk-", help="added to a key without it ('' for a backend's key)")
+    be.add_argument("--name", default="gateway", help="label of --url in the reports")
+    be.add_argument("--direct-url", help="a backend, benchmarked in the same run, interleaved")
+    be.add_argument(
+        "--direct-key-file", help="the backend's key: a bare key or a dotenv with LLM_BACKEND_API_KEY="
+    )
+    be.add_argument("--model", required=True)
+    be.add_argument("--concurrency", type=int, nargs="+", default=[1, 4], help="client counts to sweep")
+    be.add_argument("--requests", type=int, default=16, help="requests per target and level (bound)")
+    be.add_argument("--duration", type=float, default=120, help="seconds per level at most (bound)")
+    be.add_argument("--max-tokens", type=int, default=32)
+    be.add_argument("--timeout", type=float, default=120, help="seconds per request")
+    be.add_argument("--out", default="bench-results", help="directory for the reports")
+    be.add_argument("--stem", default="bench", help="file name of the reports, without extension")
+    be.set_defaults(func=_cmd_bench)
 
     summary = sub.add_parser("summary", help="print the gateway URL, model, key location and completion")
     summary.add_argument("--inventory", default="inventories/sandbox")

@@ -1,7 +1,7 @@
 """Gateway overhead: the same completion sent directly to a backend and through LiteLLM, interleaved,
 so both see the same machine load; reports medians and their ratio.
 
-(A first, narrow tool: the load generator with concurrency sweeps is `llm-onprem bench`, to come.)
+(Non-streamed; `llm-onprem bench` measures streamed requests, concurrency sweeps and percentiles.)
 """
 
 from __future__ import annotations

@@ -62,22 +62,22 @@ def base_url(url: str) -> str:
     return url[: -len("/v1")] if url.endswith("/v1") else url
 
 
-def read_key(path: Path) -> str:
-    """A key file: a bare key, or a dotenv file with LITELLM_MASTER_KEY= (compose/.env).
+def read_key(path: Path, variable: str = "LITELLM_MASTER_KEY", prefix: str = "sk-") -> str:
+    """A key file: a bare key, or a dotenv file with `variable`= (compose/.env).
 
     LiteLLM master keys start with `sk-`; the roles store the key without it (the gateway adds it),
-    so a bare key without the prefix gets it.
+    so a bare key without the prefix gets it. Backend keys are read with prefix="".
     """
     text = path.read_text()
     for line in text.splitlines():
         name, sep, value = line.strip().partition("=")
-        if sep and name.strip() == "LITELLM_MASTER_KEY":
+        if sep and name.strip() == variable:
             text = value
             break
     key = text.strip().strip("'\"")
     if not key:
         raise ValueError(f"{path}: no key in this file")
-    return key if key.startswith("sk-") else "sk-" + key
+    return key if key.startswith(prefix) else prefix + key
 
 
 def _run(report: Report, name: str, step: Callable[[], str]) -> bool:

@@ -86,3 +86,9 @@ def test_an_endpoint_without_auth_fails(open_door, tmp_path, capsys):
 def test_missing_key_file_exits_2(tmp_path, capsys):
     assert main(["smoke", "--url", "http://127.0.0.1:9", "--key-file", str(tmp_path / "nope")]) == 2
     assert "--key-file" in capsys.readouterr().err
+
+
+def test_backend_key_from_the_compose_env(tmp_path):
+    path = tmp_path / ".env"
+    path.write_text("LITELLM_MASTER_KEY=sk-m\nLLM_BACKEND_API_KEY=abc\n")
+    assert smoke.read_key(path, "LLM_BACKEND_API_KEY", prefix="") == "abc"

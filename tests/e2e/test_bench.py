@@ -1,0 +1,42 @@
+"""A short `llm-onprem bench` against the sandbox: the gateway and the backend directly, interleaved."""
+
+import json
+import subprocess
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.e2e.conftest import BACKEND, MODEL, SECRETS
+
+pytestmark = pytest.mark.e2e
+
+
+def test_short_bench_gateway_and_direct(backend, backend_profile, gateway_url, tmp_path):
+    address = backend.interface("eth0").addresses[0]
+    cmd = [
+        str(ROOT / ".venv" / "bin" / "llm-onprem"), "bench",
+        "--url", gateway_url, "--key-file", str(SECRETS / "litellm_master_key"),
+        "--direct-url", f"http://{address}:{backend_profile.port}",
+        "--model", MODEL, "--concurrency", "1", "2", "--requests", "4", "--max-tokens", "16",
+        "--duration", "90", "--out", str(tmp_path), "--stem", "short",
+    ]  # fmt: skip
+    if backend_profile.requires_key:
+        cmd += ["--direct-key-file", str(SECRETS / BACKEND / "backend_api_key")]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[bench]" in result.stderr, "progress is shown"
+
+    report = json.loads((tmp_path / "short.json").read_text())
+    assert [lv["concurrency"] for lv in report["levels"]] == [1, 2]
+    for level in report["levels"]:
+        for target in ("gateway", "direct"):
+            summary = level["summary"][target]
+            assert summary["requests"] == 4, (target, summary)
+            assert summary["errors"] == 0, (target, level["samples"][target])
+            assert summary["output_tokens_per_s"] > 0
+            assert 0 < summary["ttft"]["p50"] <= summary["latency"]["p50"]
+            assert all(s["output_tokens"] > 0 for s in level["samples"][target])
+    assert len(report["ratios"]["gateway/direct"]) == 2
+    assert (tmp_path / "short.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    markdown = (tmp_path / "short.md").read_text()
+    assert "| 2 | direct | 4 | 0 |" in markdown
