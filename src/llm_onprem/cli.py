@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from llm_onprem import paths
+from llm_onprem import paths, smoke
 
 DEFAULT_REQUIREMENTS = [
     "roles/litellm/files/requirements.txt",
@@ -100,14 +100,7 @@ def _cmd_overhead(args: argparse.Namespace) -> int:
 def _cmd_smoke(args: argparse.Namespace) -> int:
     from llm_onprem import smoke
 
-    try:
-        key = smoke.read_key(Path(args.key_file))
-    except (OSError, ValueError) as error:
-        print(f"smoke: --key-file: {error}", file=sys.stderr)
-        return 2
-    report = smoke.run(args.url, key, args.model, max_tokens=args.max_tokens, timeout=args.timeout)
-    print(report.render())
-    return 0 if report.ok else 1
+    return smoke.main_with(args)
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -220,15 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     sm = sub.add_parser(
         "smoke", help="prove an endpoint: 401 without key, models, a completion, a streamed completion"
     )
-    sm.add_argument("--url", required=True, help="gateway URL, e.g. http://127.0.0.1:4000/v1")
-    sm.add_argument(
-        "--key-file",
-        required=True,
-        help="the master key: a file with the key (sk- optional) or a dotenv with LITELLM_MASTER_KEY=",
-    )
-    sm.add_argument("--model", help="model to call (default: the first one /v1/models lists)")
-    sm.add_argument("--max-tokens", type=int, default=32)
-    sm.add_argument("--timeout", type=float, default=120, help="seconds per request")
+    smoke.add_arguments(sm)
     sm.set_defaults(func=_cmd_smoke)
 
     be = sub.add_parser(

@@ -3,11 +3,17 @@
 Checks, in order: a request without a key is refused with 401, a wrong key is refused (4xx),
 `/v1/models` lists the model, a completion comes back non-empty, a streamed completion arrives in
 chunks and ends with `[DONE]`. The exit code is 0 only when every check passed.
+
+This file needs only the standard library and httpx, so it also runs as a script with any Python
+that has httpx: playbooks/verify.yml runs it on the gateway with LiteLLM's own interpreter.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +47,7 @@ class Report:
     model: str = ""
     checks: list[Check] = field(default_factory=list)
     completion: str = ""
+    usage: dict[str, object] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -54,6 +61,19 @@ class Report:
         passed = sum(c.ok for c in self.checks)
         lines.append(f"  {'OK' if self.ok else 'FAILED'}: {passed}/{len(self.checks)} checks passed")
         return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "url": self.url,
+            "model": self.model,
+            "ok": self.ok,
+            "completion": self.completion,
+            "usage": self.usage,
+            "checks": [
+                {"name": c.name, "ok": c.ok, "detail": c.detail, "ms": round(c.seconds * 1000)}
+                for c in self.checks
+            ],
+        }
 
 
 def base_url(url: str) -> str:
@@ -134,6 +154,7 @@ def run(url: str, key: str, model: str | None = None, max_tokens: int = 32, time
             text = (reply["choices"][0]["message"]["content"] or "").strip()
             expect(text, f"empty completion: {json.dumps(reply)[:300]}")
             report.completion = text
+            report.usage = reply.get("usage") or {}
             tokens = reply.get("usage", {}).get("completion_tokens", "?")
             return f"{tokens} tokens: {text[:60]!r}"
 
@@ -163,3 +184,44 @@ def run(url: str, key: str, model: str | None = None, max_tokens: int = 32, time
             _run(report, "completion", completion)
             _run(report, "streamed completion", streamed)
     return report
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", required=True, help="gateway URL, e.g. http://127.0.0.1:4000/v1")
+    keys = parser.add_mutually_exclusive_group(required=True)
+    keys.add_argument(
+        "--key-file",
+        help="the master key: a file with the key (sk- optional) or a dotenv with LITELLM_MASTER_KEY=",
+    )
+    keys.add_argument("--key-env", help="name of an environment variable holding the key")
+    parser.add_argument("--model", help="model to call (default: the first one /v1/models lists)")
+    parser.add_argument("--max-tokens", type=int, default=32)
+    parser.add_argument("--timeout", type=float, default=120, help="seconds per request")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def main_with(args: argparse.Namespace) -> int:
+    try:
+        if args.key_env:
+            key = os.environ.get(args.key_env, "").strip()
+            if not key:
+                raise ValueError(f"${args.key_env} is empty or unset")
+        else:
+            key = read_key(Path(args.key_file))
+    except (OSError, ValueError) as error:
+        source = f"--key-env {args.key_env}" if args.key_env else f"--key-file {args.key_file}"
+        print(f"smoke: {source}: {error}", file=sys.stderr)
+        return 2
+    report = run(args.url, key, args.model or None, max_tokens=args.max_tokens, timeout=args.timeout)
+    print(json.dumps(report.as_dict()) if args.json else report.render())
+    return 0 if report.ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="smoke", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return main_with(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

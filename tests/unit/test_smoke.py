@@ -92,3 +92,32 @@ def test_backend_key_from_the_compose_env(tmp_path):
     path = tmp_path / ".env"
     path.write_text("LITELLM_MASTER_KEY=sk-m\nLLM_BACKEND_API_KEY=abc\n")
     assert smoke.read_key(path, "LLM_BACKEND_API_KEY", prefix="") == "abc"
+
+
+def test_runs_as_a_script_with_the_key_in_the_environment(open_door):
+    """verify.yml runs the file itself with the gateway's interpreter, the key in the environment."""
+    import os
+    import subprocess
+    import sys
+
+    script = smoke.__file__
+    env = {**os.environ, "SMOKE_KEY": "sk-x"}
+    result = subprocess.run(
+        [sys.executable, script, "--url", open_door, "--key-env", "SMOKE_KEY", "--json", "--timeout", "5"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is False
+    assert [c["name"] for c in report["checks"]][:3] == ["no key -> 401", "wrong key -> 4xx", "model listed"]
+    unset = subprocess.run(
+        [sys.executable, script, "--url", open_door, "--key-env", "NOT_SET_ANYWHERE"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert unset.returncode == 2
+    assert "NOT_SET_ANYWHERE" in unset.stderr
