@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import stat
+import time
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -57,6 +60,23 @@ def test_backend_refuses_callers_without_its_key(gateway, backend, backend_profi
 
 def test_gateway_listens(gateway):
     assert gateway.socket("tcp://0.0.0.0:4000").is_listening
+
+
+def test_gateway_keeps_idle_client_connections_open(gateway_url):
+    """litellm_keepalive_timeout (75 s): a pooled connection idle for 7 s is still usable (uvicorn's
+    default of 5 s would have closed it)."""
+    url = urlsplit(gateway_url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    try:
+        for pause in (0, 7):
+            time.sleep(pause)
+            connection.request("GET", "/health/liveliness")
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200
+            assert response.getheader("connection", "").lower() != "close"
+    finally:
+        connection.close()
 
 
 def test_no_key_is_401(client):
