@@ -115,7 +115,7 @@ dev-down: $(DEV_ENV) ## Stop the dev stack (make dev-down VOLUMES=1 also drops t
 standin-images: bootstrap mirror ## Stand-ins for the dev stacks' upstream images, from the mirror
 	LLAMA_CPP_VERSION=$(LLAMA_CPP_VERSION) OLLAMA_VERSION=$(OLLAMA_VERSION) scripts/standin-images.sh $(MIRROR)
 
-compose: standin-images ## Dev stacks for real: llama.cpp and Ollama profiles up, completion, down -v
+compose: standin-images ## Dev stacks for real: each CPU profile up, smoke, completion, down -v
 	COMPOSE="$(COMPOSE)" $(BIN)/pytest -p no:cacheprovider -m compose tests/compose
 
 test molecule compose standin-images: export MIRROR_BACKENDS := all

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from llm_onprem.bench_stats import Sample, Summary, summarize
+from llm_onprem.smoke import base_url
 
 PROMPT = "Count from one to one hundred, in words, separated by commas."
 
@@ -47,11 +48,6 @@ class LevelResult:
         return summarize(self.samples[target])
 
 
-def _root(url: str) -> str:
-    url = url.rstrip("/")
-    return url[: -len("/v1")] if url.endswith("/v1") else url
-
-
 async def one_request(client: httpx.AsyncClient, target: Target, work: Workload) -> Sample:
     body = {
         "model": work.model,
@@ -68,7 +64,7 @@ async def one_request(client: httpx.AsyncClient, target: Target, work: Workload)
     usage_tokens: int | None = None
     try:
         async with client.stream(
-            "POST", f"{_root(target.url)}/v1/chat/completions", json=body, headers=headers
+            "POST", f"{base_url(target.url)}/v1/chat/completions", json=body, headers=headers
         ) as response:
             if response.status_code != 200:
                 await response.aread()

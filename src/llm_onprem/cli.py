@@ -84,11 +84,9 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 def _cmd_overhead(args: argparse.Namespace) -> int:
     from llm_onprem import overhead
 
-    direct = overhead.Target("direct", args.direct_url, Path(args.direct_key_file).read_text().strip())
-    gateway_key = Path(args.gateway_key_file).read_text().strip()
-    if not gateway_key.startswith("sk-"):
-        gateway_key = "sk-" + gateway_key
-    gateway = overhead.Target("gateway", args.gateway_url, gateway_key)
+    direct_key = smoke.read_key(Path(args.direct_key_file), "LLM_BACKEND_API_KEY", prefix="")
+    direct = overhead.Target("direct", args.direct_url, direct_key)
+    gateway = overhead.Target("gateway", args.gateway_url, smoke.read_key(Path(args.gateway_key_file)))
     d, g = overhead.measure(direct, gateway, args.model, args.rounds, args.max_tokens)
     print(f"{args.rounds} interleaved rounds, {args.max_tokens} max tokens, model {args.model}")
     print(f"  direct  median {d.median_ms:8.1f} ms  ({args.direct_url})")
@@ -97,16 +95,10 @@ def _cmd_overhead(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_smoke(args: argparse.Namespace) -> int:
-    from llm_onprem import smoke
-
-    return smoke.main_with(args)
-
-
 def _cmd_bench(args: argparse.Namespace) -> int:
     import asyncio
 
-    from llm_onprem import bench, bench_report, smoke
+    from llm_onprem import bench, bench_report
 
     try:
         key = smoke.read_key(Path(args.key_file), prefix=args.key_prefix)
@@ -214,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
         "smoke", help="prove an endpoint: 401 without key, models, a completion, a streamed completion"
     )
     smoke.add_arguments(sm)
-    sm.set_defaults(func=_cmd_smoke)
+    sm.set_defaults(func=smoke.main_with)
 
     be = sub.add_parser(
         "bench",

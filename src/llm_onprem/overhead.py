@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from llm_onprem.smoke import base_url
+
 
 @dataclass
 class Series:
@@ -44,7 +46,7 @@ def timed_completion(client: httpx.Client, target: Target, model: str, max_token
     }
     start = time.perf_counter()
     response = client.post(
-        f"{target.url.rstrip('/')}/v1/chat/completions",
+        f"{base_url(target.url)}/v1/chat/completions",
         json=body,
         headers={"Authorization": f"Bearer {target.key}"},
     )

@@ -102,18 +102,20 @@ def _containers() -> list[dict]:
     )
 
 
-def _logs(env_file: Path) -> str:
-    result = compose(
+def _project(env_file: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`docker compose` on the test project: compose.yaml + the mirror service, this env file."""
+    return compose(
         env_file,
-        "logs",
-        "--no-color",
-        "--tail",
-        "60",
+        *args,
         project=PROJECT,
         files=(MIRROR_OVERRIDE,),
         environ={"LLM_ONPREM_MIRROR_DIR": str(MIRROR)},
+        timeout=timeout,
     )
-    return result.stdout[-6000:]
+
+
+def _logs(env_file: Path, *services: str) -> str:
+    return _project(env_file, "logs", "--no-color", *services).stdout
 
 
 @pytest.fixture
@@ -127,7 +129,7 @@ def stack(tmp_path):
         start = time.monotonic()
         result = _make("dev-up", env_file, DEV_UP_ARGS="--pull never")
         print(f"dev-up {profile}: {time.monotonic() - start:.1f} s")
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:] + _logs(env_file)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:] + _logs(env_file)[-6000:]
         return env_file
 
     yield up
@@ -171,18 +173,9 @@ def test_dev_stack_serves_a_completion_through_the_gateway(stack, images, profil
     if profile != "vllm":
         result = _make("dev-up", env_file, DEV_UP_ARGS="--pull never")
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-        environ = {"LLM_ONPREM_MIRROR_DIR": str(MIRROR)}
-        logs = compose(
-            env_file,
-            "logs",
-            "--no-color",
-            "model",
-            project=PROJECT,
-            files=(MIRROR_OVERRIDE,),
-            environ=environ,
-        )
-        assert logs.stdout.count("downloading") == 1, logs.stdout
-        assert "present, sha256 verified" in logs.stdout, logs.stdout
+        logs = _logs(env_file, "model")
+        assert logs.count("downloading") == 1, logs
+        assert "present, sha256 verified" in logs, logs
 
     start = time.monotonic()
     result = _make("dev-down", env_file, VOLUMES="1", timeout=120)
@@ -196,50 +189,16 @@ def test_dev_stack_serves_a_completion_through_the_gateway(stack, images, profil
 
 def test_a_bad_checksum_fails_the_fetch_and_leaves_nothing(tmp_path, images):
     env_file = _env(tmp_path, "llamacpp", images, LLM_MODEL_SHA256="0" * 64)
-    environ = {"LLM_ONPREM_MIRROR_DIR": str(MIRROR)}
     try:
-        result = compose(
-            env_file,
-            "up",
-            "--pull",
-            "never",
-            "--exit-code-from",
-            "model",
-            "model",
-            project=PROJECT,
-            files=(MIRROR_OVERRIDE,),
-            environ=environ,
-            timeout=300,
-        )
+        result = _project(env_file, "up", "--pull", "never", "--exit-code-from", "model", "model")
         assert result.returncode != 0
-        logs = compose(
-            env_file,
-            "logs",
-            "--no-color",
-            "model",
-            project=PROJECT,
-            files=(MIRROR_OVERRIDE,),
-            environ=environ,
-        ).stdout
+        logs = _logs(env_file, "model")
         assert "sha256 mismatch" in logs, logs
         assert "0" * 64 in logs, logs
-        listing = compose(
-            env_file,
-            "run",
-            "--rm",
-            "--no-deps",
-            "--entrypoint",
-            "ls",
-            "model",
-            "-A",
-            "/models",
-            project=PROJECT,
-            files=(MIRROR_OVERRIDE,),
-            environ=environ,
+        listing = _project(
+            env_file, "run", "--rm", "--no-deps", "--entrypoint", "ls", "model", "-A", "/models"
         )
         assert listing.returncode == 0, listing.stderr
         assert listing.stdout.split() == [], "nothing left in the models volume"
     finally:
-        compose(
-            env_file, "down", "-v", project=PROJECT, files=(MIRROR_OVERRIDE,), environ=environ, timeout=120
-        )
+        _project(env_file, "down", "-v", timeout=120)
