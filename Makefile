@@ -11,11 +11,14 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_FORCE_COLOR ?= 0
 export PATH := $(BIN):$(PATH)
 MIRROR := $(LLM_ONPREM_CACHE)/mirror
-LLAMA_CPP_VERSION := b11434
-OLLAMA_VERSION := 0.17.4
-NVIDIA_CTK_VERSION := 1.19.1
-# Backend of the sandbox host: llama_cpp or ollama (`make demo LLM_BACKEND=ollama`).
+# Versions have one home, the role defaults (tests/unit/test_versions.py checks every other mention).
+role_default = $(shell sed -n 's/^$(2): "\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' roles/$(1)/defaults/main.yml)
+LLAMA_CPP_VERSION := $(call role_default,llama_cpp,llama_cpp_version)
+OLLAMA_VERSION := $(call role_default,ollama,ollama_version)
+NVIDIA_CTK_VERSION := $(call role_default,nvidia_container_toolkit,nvidia_container_toolkit_version)
+# Backend of the sandbox host, a deployable backend of roles/llm_registry (`make demo LLM_BACKEND=ollama`).
 export LLM_BACKEND ?= llama_cpp
+# Every deployable backend of the registry (tests/unit/test_registry.py keeps the two equal).
 E2E_BACKENDS := llama_cpp ollama vllm
 INVENTORY ?= inventories/sandbox
 EXPECTED_GPUS ?=

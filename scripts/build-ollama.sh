@@ -8,7 +8,7 @@
 # $LLM_ONPREM_CACHE so a rebuild is quick. Does nothing when the archive already exists.
 set -euo pipefail
 
-OLLAMA_VERSION="${OLLAMA_VERSION:-0.17.4}"
+OLLAMA_VERSION="${OLLAMA_VERSION:-$(sed -n 's/^ollama_version: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$(dirname "$0")/../roles/ollama/defaults/main.yml")}"
 CACHE="${LLM_ONPREM_CACHE:-$HOME/.cache/llm-onprem}"
 OUT_DIR="${1:?usage: $0 OUT_DIR}"
 ARCHIVE="$OUT_DIR/ollama-linux-amd64.tgz"

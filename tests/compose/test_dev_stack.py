@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from llm_onprem import smoke
-from tests.compose_helpers import ROOT, compose, compose_command, example_env, read_env, write_env
+from tests.support.compose import ROOT, compose, compose_command, example_env, read_env, write_env
 
 pytestmark = pytest.mark.compose
 

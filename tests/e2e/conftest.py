@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 import httpx
 import pytest
 import testinfra
 
 from tests.conftest import ROOT
+from tests.support.backends import Backend, profile
 
 BACKEND = "llm-onprem-backend-1"
 GATEWAY = "llm-onprem-gateway-1"
@@ -17,25 +17,8 @@ MODEL = "smollm2-135m-instruct"
 SECRETS = ROOT / "inventories" / "sandbox" / ".secrets"
 
 
-@dataclass(frozen=True)
-class Backend:
-    name: str  # llm_backend
-    service: str  # systemd unit
-    port: int
-    requires_key: bool  # the backend itself authenticates callers
-    port_variable: str
-    models_dir: str  # where the role stages GGUFs
-
-
-BACKENDS = {
-    "llama_cpp": Backend(
-        "llama_cpp", "llama-server", 8080, True, "llama_cpp_port", "/var/lib/llama-server/models"
-    ),
-    "ollama": Backend("ollama", "ollama", 11434, False, "ollama_port", "/var/lib/ollama/import"),
-    "vllm": Backend("vllm", "vllm", 8000, True, "vllm_port", "/var/lib/vllm/models"),
-}
 # The backend `make demo` deployed on the sandbox host (the Makefile exports it).
-SELECTED = BACKENDS[os.environ.get("LLM_BACKEND", "llama_cpp")]
+SELECTED = profile(os.environ.get("LLM_BACKEND", "llama_cpp"))
 
 
 @pytest.fixture(scope="session")

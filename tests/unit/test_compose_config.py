@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from tests.compose_helpers import (
+from tests.support.compose import (
     ENV_EXAMPLE,
     PROFILES,
     ROOT,

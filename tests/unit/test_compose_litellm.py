@@ -4,11 +4,12 @@ container's environment, equals what roles/litellm renders for one backend host 
 import pytest
 import yaml
 
-from tests.compose_helpers import COMPOSE_DIR, PROFILES, example_env, rendered, write_env
-from tests.unit.test_litellm_model_list import _render
+from tests.support.backends import registry
+from tests.support.compose import COMPOSE_DIR, PROFILES, example_env, rendered, write_env
+from tests.support.gateway import render_gateway
 
 GGUF = {"url": "http://m/x.gguf", "sha256": "b" * 64}
-ROLE_BACKEND = {"llamacpp": "llama_cpp", "ollama": "ollama", "vllm": "vllm"}
+ROLE_BACKEND = {spec["compose_profile"]: name for name, spec in registry().items() if spec["compose_profile"]}
 
 
 def _resolve(value, env):
@@ -31,7 +32,9 @@ def test_gateway_config_matches_the_role(tmp_path, profile):
     backend = ROLE_BACKEND[profile]
     host_line = f"{profile}: {{llm_backend: {backend}, {backend}_host: {profile}}}"
     source = {"hf": {"repo": "x"}} if backend == "vllm" else {"gguf": GGUF}
-    result, role_config, *_ = _render(tmp_path, host_line, [{"name": model, "backend": backend, **source}])
+    result, role_config, *_ = render_gateway(
+        tmp_path, host_line, [{"name": model, "backend": backend, **source}]
+    )
     assert result.returncode == 0, result.stdout[-2000:]
 
     compose_config = yaml.safe_load((COMPOSE_DIR / "litellm" / f"{profile}.yaml").read_text())

@@ -1,118 +1,206 @@
-"""The gateway's model_list, rendered from multi-backend inventories on the controller."""
+"""The gateway's model_list: the litellm role's filter (roles/litellm/filter_plugins) tested directly,
+and once through the role's templates (keys in the env file, never in config.yaml)."""
 
-import json
+from __future__ import annotations
 
-import yaml
+import pytest
 
-from tests.conftest import ansible_playbook
+from tests.conftest import load_file_module
+from tests.support.backends import registry
+from tests.support.gateway import render_gateway
 
 MODEL = "smollm2-135m-instruct"
 GGUF = {"url": "http://m/x.gguf", "sha256": "b" * 64}
+plugin = load_file_module("roles/litellm/filter_plugins/litellm_model_list.py")
 
 
-def _render(tmp_path, backends: str, catalog: list[dict]):
-    """Render config.yaml and litellm.env for gateway `gw` with these backend hosts (YAML lines)."""
-    inventory = tmp_path / "hosts.yml"
-    inventory.write_text(
-        "all:\n  vars:\n    ansible_connection: local\n  children:\n"
-        "    llm_backends:\n      hosts:\n"
-        + "".join(f"        {line}\n" for line in backends.splitlines())
-        + "    llm_gateway:\n      hosts:\n        gw: {}\n"
+def deployments(hosts: dict, catalog: list, gateway: str = "gw"):
+    return plugin.litellm_deployments(hosts, list(hosts), catalog, registry(), gateway)
+
+
+def test_one_deployment_per_backend_host_with_its_own_key():
+    out = deployments(
+        {
+            "b1": {"llm_backend": "llama_cpp", "llama_cpp_host": "10.0.0.1"},
+            "b2": {"llm_backend": "llama_cpp", "llama_cpp_host": "10.0.0.2", "llama_cpp_port": 8081},
+        },
+        [
+            {"name": MODEL, "backend": "llama_cpp", "gguf": GGUF},
+            {"name": "other", "backend": "vllm", "hf": {}},
+        ],
     )
-    render = tmp_path / "render"
-    render.mkdir()
-    result = ansible_playbook(
-        "tests/playbooks/model_list.yml",
-        "-e",
-        "gateway_host=gw",
-        "-e",
-        f"render_dir={render}",
-        "-e",
-        f"llm_secrets_dir={tmp_path}/.secrets",
-        "-e",
-        json.dumps({"llm_models": catalog}),
-        inventory=inventory,
-        local=True,
-    )
-    config = yaml.safe_load((render / "config.yaml").read_text()) if result.returncode == 0 else None
-    env_text = (render / "litellm.env").read_text() if result.returncode == 0 else ""
-    env = dict(line.split("=", 1) for line in env_text.splitlines() if line and not line.startswith("#"))
-    return result, config, env, (render / "config.yaml")
-
-
-def _secret(tmp_path, *parts):
-    return tmp_path.joinpath(".secrets", *parts).read_text().strip()
-
-
-def test_one_deployment_per_backend_host_with_its_own_key(tmp_path):
-    result, config, env, config_file = _render(
-        tmp_path,
-        "b1: {llm_backend: llama_cpp, llama_cpp_host: 10.0.0.1}\n"
-        "b2: {llm_backend: llama_cpp, llama_cpp_host: 10.0.0.2, llama_cpp_port: 8081}",
-        [{"name": MODEL, "backend": "llama_cpp", "gguf": GGUF}, {"name": "other", "backend": "vllm"}],
-    )
-    assert result.returncode == 0, result.stdout[-2000:]
-    deployments = config["model_list"]
-    assert [d["model_name"] for d in deployments] == [MODEL, MODEL]  # load-balanced name, no vllm entry
-    assert [d["litellm_params"]["api_base"] for d in deployments] == [
-        "http://10.0.0.1:8080/v1",
-        "http://10.0.0.2:8081/v1",
+    assert [d["entry"]["model_name"] for d in out] == [MODEL, MODEL]  # load-balanced name, no vllm entry
+    assert [d["entry"]["litellm_params"] for d in out] == [
+        {
+            "model": f"openai/{MODEL}",
+            "api_base": "http://10.0.0.1:8080/v1",
+            "api_key": "os.environ/LLM_BACKEND_KEY_B1",
+        },
+        {
+            "model": f"openai/{MODEL}",
+            "api_base": "http://10.0.0.2:8081/v1",
+            "api_key": "os.environ/LLM_BACKEND_KEY_B2",
+        },
     ]
-    assert [d["litellm_params"]["api_key"] for d in deployments] == [
-        "os.environ/LLM_BACKEND_KEY_B1",
-        "os.environ/LLM_BACKEND_KEY_B2",
-    ]
-    assert config["general_settings"]["master_key"] == "os.environ/LITELLM_MASTER_KEY"
-    assert config["router_settings"]["num_retries"] == 2
-
-    assert env["LITELLM_MASTER_KEY"] == "sk-" + _secret(tmp_path, "litellm_master_key")
-    assert env["LLM_BACKEND_KEY_B1"] == _secret(tmp_path, "b1", "backend_api_key")
-    assert env["LLM_BACKEND_KEY_B2"] == _secret(tmp_path, "b2", "backend_api_key")
-    assert env["LLM_BACKEND_KEY_B1"] != env["LLM_BACKEND_KEY_B2"]
-    config_text = config_file.read_text()
-    assert all(value not in config_text for value in env.values())
+    assert [d["entry"]["model_info"]["id"] for d in out] == [f"b1/{MODEL}", f"b2/{MODEL}"]
 
 
-def test_remote_backend_on_loopback_is_refused(tmp_path):
-    result, *_ = _render(
-        tmp_path,
-        "b1: {llm_backend: llama_cpp, llama_cpp_host: 10.0.0.1}\n"
-        "b2: {llm_backend: llama_cpp, llama_cpp_host: 127.0.0.1}",
-        [{"name": MODEL, "backend": "llama_cpp", "gguf": GGUF}],
+def test_remote_backend_on_loopback_is_refused_naming_the_variable():
+    with pytest.raises(
+        plugin.AnsibleFilterError, match=r"llama_cpp_host is 127\.0\.0\.1.*must not bind loopback"
+    ):
+        deployments(
+            {"b1": {"llm_backend": "llama_cpp", "llama_cpp_host": "127.0.0.1"}},
+            [{"name": MODEL, "backend": "llama_cpp", "gguf": GGUF}],
+        )
+    # On the gateway's own host, loopback is right.
+    assert deployments(
+        {"gw": {"llm_backend": "llama_cpp"}}, [{"name": MODEL, "backend": "llama_cpp", "gguf": GGUF}]
     )
-    assert result.returncode != 0
-    assert "must not bind loopback" in result.stdout
 
 
-def test_ollama_backend_routes_with_ollama_chat_and_no_key(tmp_path):
-    result, config, env, _ = _render(
-        tmp_path,
-        "o1: {llm_backend: ollama, ollama_host: 10.0.0.3}",
+def test_ollama_routes_with_ollama_chat_and_no_key():
+    out = deployments(
+        {"o1": {"llm_backend": "ollama", "ollama_host": "10.0.0.3"}},
         [
             {"name": MODEL, "backend": "ollama", "gguf": GGUF},
             {"name": "llama3", "backend": "ollama", "ollama": "llama3.2:1b"},
         ],
     )
-    assert result.returncode == 0, result.stdout[-2000:]
-    assert [(d["model_name"], d["litellm_params"]) for d in config["model_list"]] == [
-        (MODEL, {"model": f"ollama_chat/{MODEL}", "api_base": "http://10.0.0.3:11434"}),
-        ("llama3", {"model": "ollama_chat/llama3.2:1b", "api_base": "http://10.0.0.3:11434"}),
+    assert [(d["entry"]["model_name"], d["entry"]["litellm_params"], d["key_env"]) for d in out] == [
+        (MODEL, {"model": f"ollama_chat/{MODEL}", "api_base": "http://10.0.0.3:11434"}, ""),
+        ("llama3", {"model": "ollama_chat/llama3.2:1b", "api_base": "http://10.0.0.3:11434"}, ""),
     ]
-    assert list(env) == ["LITELLM_MASTER_KEY"]
 
 
-def test_vllm_backend_routes_with_hosted_vllm_and_its_key(tmp_path):
-    result, config, env, _ = _render(
-        tmp_path,
-        "v1: {llm_backend: vllm, vllm_host: 10.0.0.4, vllm_port: 8001}",
-        [{"name": MODEL, "backend": "vllm", "hf": {"repo": "org/model"}}],
+def test_vllm_routes_with_hosted_vllm_and_its_key_unless_disabled():
+    catalog = [{"name": MODEL, "backend": "vllm", "hf": {"repo": "org/model"}}]
+    out = deployments({"v1": {"llm_backend": "vllm", "vllm_host": "10.0.0.4", "vllm_port": 8001}}, catalog)
+    assert out[0]["entry"]["litellm_params"] == {
+        "model": f"hosted_vllm/{MODEL}",
+        "api_base": "http://10.0.0.4:8001/v1",
+        "api_key": "os.environ/LLM_BACKEND_KEY_V1",
+    }
+    unkeyed = deployments(
+        {"v1": {"llm_backend": "vllm", "vllm_host": "10.0.0.4", "vllm_api_key_enabled": False}}, catalog
     )
-    assert result.returncode == 0, result.stdout[-2000:]
-    assert [d["litellm_params"] for d in config["model_list"]] == [
+    assert "api_key" not in unkeyed[0]["entry"]["litellm_params"]
+
+
+def test_external_endpoint_is_routed_with_its_key_file_and_timeout():
+    out = deployments(
+        {},
+        [
+            {
+                "name": "remote",
+                "backend": "openai_compatible",
+                "endpoint": {
+                    "base_url": "https://llm.example/v1/",
+                    "api_key_file": "/k",
+                    "timeout": 30,
+                    "model": "m7",
+                },
+            }
+        ],
+    )
+    assert out == [
         {
-            "model": f"hosted_vllm/{MODEL}",
-            "api_base": "http://10.0.0.4:8001/v1",
-            "api_key": "os.environ/LLM_BACKEND_KEY_V1",
+            "host": "",
+            "backend": "openai_compatible",
+            "key_env": "LLM_ENDPOINT_KEY_REMOTE",
+            "key_file": "/k",
+            "entry": {
+                "model_name": "remote",
+                "litellm_params": {
+                    "model": "openai/m7",
+                    "api_base": "https://llm.example/v1",
+                    "timeout": 30,
+                    "api_key": "os.environ/LLM_ENDPOINT_KEY_REMOTE",
+                },
+                "model_info": {"id": "openai_compatible/remote"},
+            },
         }
     ]
-    assert env["LLM_BACKEND_KEY_V1"] == _secret(tmp_path, "v1", "backend_api_key")
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"name": "x", "backend": "tgi", "gguf": GGUF}, "backend 'tgi' is not in the backend registry"),
+        (
+            {"name": "x", "backend": "llama_cpp", "hf": {}},
+            "a llama_cpp entry takes one source of \\['gguf'\\]",
+        ),
+        (
+            {"name": "x", "backend": "openai_compatible", "endpoint": {"base_url": "ftp://x"}},
+            "endpoint.base_url",
+        ),
+        (
+            {"name": "x", "backend": "openai_compatible", "endpoint": {"base_url": "http://x", "timeout": 0}},
+            "timeout",
+        ),
+        ({"name": "x", "backend": "llama_cpp", "gguf": GGUF, "fallbacks": ["nope"]}, "fallback 'nope'"),
+        ({"backend": "llama_cpp", "gguf": GGUF}, "needs a `name`"),
+    ],
+)
+def test_bad_catalog_entries_are_refused_by_name(entry, message):
+    with pytest.raises(plugin.AnsibleFilterError, match=message):
+        deployments({"gw": {"llm_backend": "llama_cpp"}}, [entry])
+
+
+def test_unknown_host_backend_is_refused():
+    with pytest.raises(plugin.AnsibleFilterError, match="b1: llm_backend must name a deployable backend"):
+        deployments(
+            {"b1": {"llm_backend": "openai_compatible"}},
+            [{"name": MODEL, "backend": "llama_cpp", "gguf": GGUF}],
+        )
+
+
+def test_fallbacks_come_from_the_catalog_then_the_variable():
+    catalog = [
+        {"name": "local", "backend": "llama_cpp", "gguf": GGUF, "fallbacks": ["remote"]},
+        {"name": "remote", "backend": "openai_compatible", "endpoint": {"base_url": "http://r/v1"}},
+    ]
+    assert plugin.litellm_fallbacks(catalog, [{"a": ["b"]}]) == [{"local": ["remote"]}, {"a": ["b"]}]
+    assert plugin.litellm_fallbacks(catalog[1:]) == []
+
+
+def test_the_role_renders_keys_into_the_env_file_only(tmp_path):
+    key_file = tmp_path / "remote.key"
+    key_file.write_text("sk-remote-123\n")
+    result, config, env, config_file = render_gateway(
+        tmp_path,
+        "b1: {llm_backend: llama_cpp, llama_cpp_host: 10.0.0.1}\n"
+        "b2: {llm_backend: vllm, vllm_host: 10.0.0.2}",
+        [
+            {"name": MODEL, "backend": "llama_cpp", "gguf": GGUF, "fallbacks": ["remote"]},
+            {"name": MODEL, "backend": "vllm", "hf": {"repo": "x"}},
+            {
+                "name": "remote",
+                "backend": "openai_compatible",
+                "endpoint": {"base_url": "http://r/v1", "api_key_file": str(key_file)},
+            },
+        ],
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert [d["model_name"] for d in config["model_list"]] == [MODEL, MODEL, "remote"]
+    assert config["router_settings"]["fallbacks"] == [{MODEL: ["remote"]}]
+    assert config["general_settings"]["master_key"] == "os.environ/LITELLM_MASTER_KEY"
+    secrets = tmp_path / ".secrets"
+    assert env["LITELLM_MASTER_KEY"] == "sk-" + (secrets / "litellm_master_key").read_text().strip()
+    assert env["LLM_BACKEND_KEY_B1"] == (secrets / "b1" / "backend_api_key").read_text().strip()
+    assert env["LLM_BACKEND_KEY_B2"] == (secrets / "b2" / "backend_api_key").read_text().strip()
+    assert env["LLM_BACKEND_KEY_B1"] != env["LLM_BACKEND_KEY_B2"]
+    assert env["LLM_ENDPOINT_KEY_REMOTE"] == "sk-remote-123"
+    config_text = config_file.read_text()
+    assert all(value not in config_text for value in env.values())
+
+
+def test_the_role_fails_naming_the_bad_entry(tmp_path):
+    result, *_ = render_gateway(
+        tmp_path,
+        "b1: {llm_backend: llama_cpp, llama_cpp_host: 127.0.0.1}",
+        [{"name": MODEL, "backend": "llama_cpp", "gguf": GGUF}],
+    )
+    assert result.returncode != 0
+    assert "llama_cpp_host is 127.0.0.1" in result.stdout

@@ -2,7 +2,10 @@
 
 import json
 
-from host_http import http_in_host
+from tests.support.host_http import http_in_host
+from tests.support.versions import role_default
+
+VERSION = role_default("litellm", "litellm_version")
 
 PORT = 4000
 SERVICE = "litellm"
@@ -38,8 +41,8 @@ def test_pinned_release_in_versioned_venv(host):
     version = host.check_output(
         "/opt/litellm/current/bin/python -c 'import importlib.metadata as m; print(m.version(\"litellm\"))'"
     )
-    assert version == "1.106.2"
-    assert host.file("/opt/litellm/current").linked_to == "/opt/litellm/1.106.2"
+    assert version == VERSION
+    assert host.file("/opt/litellm/current").linked_to == f"/opt/litellm/{VERSION}"
 
 
 def test_secrets_only_in_private_env_file(host):

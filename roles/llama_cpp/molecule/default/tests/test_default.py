@@ -2,7 +2,10 @@
 
 import json
 
-from host_http import http_in_host
+from tests.support.host_http import http_in_host
+from tests.support.versions import role_default
+
+VERSION = role_default("llama_cpp", "llama_cpp_version")
 
 PORT = 8080
 SERVICE = "llama-server"
@@ -50,7 +53,7 @@ def test_unit_is_hardened(host):
 def test_versioned_install_with_current_link(host):
     link = host.file("/opt/llama-server/current")
     assert link.is_symlink
-    assert link.linked_to == "/opt/llama-server/b11434"
+    assert link.linked_to == f"/opt/llama-server/{VERSION}"
 
 
 def test_model_staged_with_pinned_checksum(host):

@@ -5,7 +5,9 @@ import json
 import os
 from pathlib import Path
 
-VERSION = "1.19.1"
+from tests.support.versions import role_default
+
+VERSION = role_default("nvidia_container_toolkit", "nvidia_container_toolkit_version")
 MIRROR = Path(os.environ.get("LLM_ONPREM_CACHE", Path.home() / ".cache/llm-onprem")) / "mirror"
 SEEDED = {
     "iptables": False,

@@ -4,8 +4,7 @@ without an NVIDIA GPU; on a GPU host run as documented in docs/testing.md (make 
 import os
 
 import pytest
-
-from gpu_host import require_nvidia_gpu
+from tests.support.gpu_host import require_nvidia_gpu
 
 pytestmark = pytest.mark.gpu
 IMAGE = os.environ.get("LLM_ONPREM_GPU_TEST_IMAGE", "local/debian:bookworm")

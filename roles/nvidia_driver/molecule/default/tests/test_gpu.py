@@ -3,8 +3,7 @@ loaded. Skipped, with the reason, on hosts without an NVIDIA GPU; on a GPU host 
 docs/testing.md (make gpu-test)."""
 
 import pytest
-
-from gpu_host import expected_gpu_count, require_nvidia_gpu
+from tests.support.gpu_host import expected_gpu_count, require_nvidia_gpu
 
 pytestmark = pytest.mark.gpu
 

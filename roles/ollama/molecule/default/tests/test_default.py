@@ -2,7 +2,10 @@
 
 import json
 
-from host_http import http_in_host
+from tests.support.host_http import http_in_host
+from tests.support.versions import role_default
+
+VERSION = role_default("ollama", "ollama_version")
 
 PORT = 11434
 SERVICE = "ollama"
@@ -44,11 +47,11 @@ def test_environment_file(host):
 
 
 def test_official_layout_versioned(host):
-    assert host.file("/opt/ollama/current").linked_to == "/opt/ollama/0.17.4"
-    assert host.file("/opt/ollama/0.17.4/bin/ollama").is_file
-    assert host.file("/opt/ollama/0.17.4/lib/ollama").is_directory
-    # linked_to resolves the whole chain: /usr/local/bin/ollama -> current/bin/ollama -> 0.17.4/bin/ollama
-    assert host.file("/usr/local/bin/ollama").linked_to == "/opt/ollama/0.17.4/bin/ollama"
+    assert host.file("/opt/ollama/current").linked_to == f"/opt/ollama/{VERSION}"
+    assert host.file(f"/opt/ollama/{VERSION}/bin/ollama").is_file
+    assert host.file(f"/opt/ollama/{VERSION}/lib/ollama").is_directory
+    # linked_to resolves the whole chain: /usr/local/bin/ollama -> current/bin/ollama -> <version>/bin/ollama
+    assert host.file("/usr/local/bin/ollama").linked_to == f"/opt/ollama/{VERSION}/bin/ollama"
 
 
 def test_listens_on_loopback_only(host):

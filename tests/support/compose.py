@@ -8,9 +8,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_DIR = ROOT / "compose"
 ENV_EXAMPLE = COMPOSE_DIR / ".env.example"
+# The dev-stack profiles: the registry's compose_profile of each backend that has one.
 PROFILES = ("llamacpp", "ollama", "vllm")
 
 

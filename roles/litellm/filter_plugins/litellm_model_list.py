@@ -1,0 +1,168 @@
+"""The gateway's model_list, built from the backend registry, the model catalog and the backend hosts.
+
+One deployment per (backend host, catalog entry of that host's backend), plus one per catalog entry of
+an external backend (``openai_compatible``: an endpoint this project does not deploy). Kept in Python so
+that the rules are unit-tested directly (tests/unit/test_litellm_model_list.py), not through a play.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+try:
+    from ansible.errors import AnsibleFilterError
+except ImportError:  # pragma: no cover - the unit tests import this file without Ansible too
+
+    class AnsibleFilterError(Exception):  # type: ignore[no-redef]
+        pass
+
+
+LOOPBACK = re.compile(r"^(127\.|localhost$|::1$|\[::1\]$)")
+
+
+def _env_name(prefix: str, name: str) -> str:
+    return prefix + re.sub(r"[^A-Z0-9]", "_", name.upper())
+
+
+def _host_setting(hostvars: Mapping[str, Any], role: str, suffix: str, default: Any) -> Any:
+    value = hostvars.get(f"{role}_{suffix}", default)
+    return default if value is None else value
+
+
+def check_catalog(catalog: list[Mapping[str, Any]], registry: Mapping[str, Mapping[str, Any]]) -> None:
+    """Every entry names a known backend and carries exactly the source kinds that backend accepts."""
+    for index, entry in enumerate(catalog):
+        where = f"llm_models[{index}] ({entry.get('name', '?')})"
+        if not entry.get("name"):
+            raise AnsibleFilterError(f"{where}: every catalog entry needs a `name`")
+        backend = entry.get("backend")
+        if backend not in registry:
+            raise AnsibleFilterError(
+                f"{where}: backend {backend!r} is not in the backend registry ({', '.join(sorted(registry))})"
+            )
+        accepted = registry[backend]["model_sources"]
+        given = [kind for kind in ("gguf", "hf", "ollama", "endpoint") if kind in entry]
+        if not given or any(kind not in accepted for kind in given):
+            raise AnsibleFilterError(
+                f"{where}: a {backend} entry takes one source of {accepted} (got {given or 'none'})"
+            )
+        if backend == "openai_compatible" or "endpoint" in entry:
+            endpoint = entry["endpoint"]
+            if not re.match(r"^https?://[^/]+", str(endpoint.get("base_url", ""))):
+                raise AnsibleFilterError(f"{where}: endpoint.base_url must be an http(s) URL")
+            timeout = endpoint.get("timeout", 60)
+            if not isinstance(timeout, int) or timeout < 1:
+                raise AnsibleFilterError(f"{where}: endpoint.timeout must be a positive integer (seconds)")
+        for fallback in entry.get("fallbacks", []):
+            if fallback not in {e.get("name") for e in catalog}:
+                raise AnsibleFilterError(f"{where}: fallback {fallback!r} is not a catalog name")
+
+
+def litellm_deployments(
+    hostvars: Mapping[str, Mapping[str, Any]],
+    hosts: list[str],
+    catalog: list[Mapping[str, Any]],
+    registry: Mapping[str, Mapping[str, Any]],
+    gateway: str,
+) -> list[dict[str, Any]]:
+    """The deployments of ``gateway``: dicts with ``entry`` (the model_list item), ``host``,
+    ``backend``, ``key_env`` (the env var holding its key, or '') and ``key_file`` (external keys)."""
+    check_catalog(catalog, registry)
+    out: list[dict[str, Any]] = []
+    for host in hosts:
+        hv = hostvars[host]
+        backend = hv.get("llm_backend", "")
+        spec = registry.get(backend)
+        if not spec or not spec.get("role"):
+            raise AnsibleFilterError(
+                f"{host}: llm_backend must name a deployable backend of the registry "
+                f"({', '.join(k for k, v in sorted(registry.items()) if v.get('role'))}), got {backend!r}"
+            )
+        role = spec["role"]
+        address = str(_host_setting(hv, role, "host", "127.0.0.1"))
+        port = int(_host_setting(hv, role, "port", spec["port"]))
+        if LOOPBACK.match(address) and host != gateway:
+            raise AnsibleFilterError(
+                f"{host}: {role}_host is {address}, a loopback address, but the gateway {gateway} is another "
+                f"host: a backend on another host than the gateway must not bind loopback (set {role}_host "
+                "to its private address)"
+            )
+        keyed = spec["auth"] == "api_key" and bool(_host_setting(hv, role, "api_key_enabled", True))
+        key_env = _env_name("LLM_BACKEND_KEY_", host) if keyed else ""
+        for model in catalog:
+            if model["backend"] != backend:
+                continue
+            served = model["ollama"] if backend == "ollama" and "gguf" not in model else model["name"]
+            params: dict[str, Any] = {
+                "model": f"{spec['litellm_provider']}/{served}",
+                "api_base": spec["api_base"].format(host=address, port=port),
+            }
+            if key_env:
+                params["api_key"] = f"os.environ/{key_env}"
+            out.append(
+                {
+                    "host": host,
+                    "backend": backend,
+                    "key_env": key_env,
+                    "key_file": "",
+                    "entry": {
+                        "model_name": model["name"],
+                        "litellm_params": params,
+                        "model_info": {"id": f"{host}/{model['name']}"},
+                    },
+                }
+            )
+    for model in catalog:
+        spec = registry[model["backend"]]
+        if spec.get("role"):
+            continue
+        endpoint = model["endpoint"]
+        key_file = endpoint.get("api_key_file", "")
+        key_env = _env_name("LLM_ENDPOINT_KEY_", model["name"]) if key_file else ""
+        params = {
+            "model": f"{spec['litellm_provider']}/{endpoint.get('model', model['name'])}",
+            "api_base": str(endpoint["base_url"]).rstrip("/"),
+            "timeout": endpoint.get("timeout", 60),
+        }
+        if key_env:
+            params["api_key"] = f"os.environ/{key_env}"
+        out.append(
+            {
+                "host": "",
+                "backend": model["backend"],
+                "key_env": key_env,
+                "key_file": key_file,
+                "entry": {
+                    "model_name": model["name"],
+                    "litellm_params": params,
+                    "model_info": {"id": f"{model['backend']}/{model['name']}"},
+                },
+            }
+        )
+    if not out:
+        raise AnsibleFilterError(
+            "litellm: no deployments. Every catalog entry (llm_models) needs a host of the backends group "
+            "whose llm_backend matches its backend, or an openai_compatible entry with an endpoint"
+        )
+    return out
+
+
+def litellm_fallbacks(
+    catalog: list[Mapping[str, Any]], extra: list[Any] | None = None
+) -> list[dict[str, list[str]]]:
+    """LiteLLM router fallbacks: a catalog entry's ``fallbacks`` (names tried in order when every
+    deployment of the entry's name fails), merged per name, then ``extra`` (litellm_fallbacks)."""
+    merged: dict[str, list[str]] = {}
+    for entry in catalog:
+        for name in entry.get("fallbacks", []):
+            targets = merged.setdefault(entry["name"], [])
+            if name not in targets:
+                targets.append(name)
+    return [{name: targets} for name, targets in merged.items()] + list(extra or [])
+
+
+class FilterModule:
+    def filters(self) -> dict[str, Any]:
+        return {"litellm_deployments": litellm_deployments, "litellm_fallbacks": litellm_fallbacks}

@@ -1,0 +1,66 @@
+"""Every service unit (CPU and GPU variants) scores <= 2.5 with `systemd-analyze security --offline`:
+the llm_service template rendered with each role's own hardening exceptions."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from tests.conftest import ansible_playbook
+
+MAX_EXPOSURE = 2.5
+UNITS = [f"{role}-{kind}" for role in ("llama_cpp", "ollama", "vllm", "litellm") for kind in ("cpu", "gpu")]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    out = tmp_path_factory.mktemp("units")
+    result = ansible_playbook(
+        "tests/playbooks/render_units.yml", "-e", f"render_dir={out}", inventory="localhost,", local=True
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    return out
+
+
+def exposure(unit_file) -> float:
+    output = subprocess.run(
+        ["systemd-analyze", "security", "--offline=true", "--no-pager", str(unit_file)],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    match = re.search(r"Overall exposure level for \S+: ([0-9.]+)", output)
+    assert match, output[-2000:]
+    return float(match.group(1))
+
+
+@pytest.mark.skipif(
+    shutil.which("systemd-analyze") is None, reason="systemd-analyze (systemd >= 250) not installed"
+)
+@pytest.mark.parametrize("unit", UNITS)
+def test_unit_exposure_is_at_most_2_5(rendered, unit):
+    path = rendered / f"{unit}.service"
+    assert exposure(path) <= MAX_EXPOSURE, path.read_text()
+
+
+def test_gpu_units_open_only_the_nvidia_devices(rendered):
+    for role in ("llama_cpp", "ollama", "vllm"):
+        gpu = (rendered / f"{role}-gpu.service").read_text()
+        cpu = (rendered / f"{role}-cpu.service").read_text()
+        assert "DeviceAllow=char-nvidia-frontend rw" in gpu, role
+        assert "PrivateDevices=no" in gpu, role
+        assert "DeviceAllow" not in cpu, role
+        assert "PrivateDevices=yes" in cpu, role
+        assert "DevicePolicy=closed" in gpu, role
+        assert "DevicePolicy=closed" in cpu, role
+
+
+def test_exceptions_are_only_where_declared(rendered):
+    litellm = (rendered / "litellm-cpu.service").read_text()
+    assert "MemoryDenyWriteExecute=yes" in litellm
+    assert "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX\n" in litellm
+    assert "MemoryDenyWriteExecute=no" in (rendered / "vllm-cpu.service").read_text()
+    assert "AF_NETLINK" in (rendered / "ollama-cpu.service").read_text()

