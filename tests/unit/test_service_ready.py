@@ -45,14 +45,29 @@ def test_a_socket_on_every_address_counts_for_any_address():
 def test_passes_only_for_the_owners_control_group(server):
     own = ready.control_group_of(os.getpid())
     assert own
-    pid, owners = ready.owned_by(own, "127.0.0.1", server)
+    pid, owners, proof = ready.owned_by(own, "127.0.0.1", server)
     assert pid == os.getpid()
+    assert proof == "socket held by a process of the unit"
     # A squatter: the port answers, but from a process outside the unit's control group.
-    pid, owners = ready.owned_by("/system.slice/llama-server.service", "127.0.0.1", server)
+    pid, owners, _ = ready.owned_by("/system.slice/llama-server.service", "127.0.0.1", server)
     assert pid is None
     assert os.getpid() in owners
     # A unit that is not running has no control group: never ready.
     assert ready.owned_by("", "127.0.0.1", server)[0] is None
+
+
+def test_without_readable_fds_the_socket_uid_must_be_the_units(server, monkeypatch):
+    """Root without CAP_SYS_PTRACE (an unprivileged container) cannot read other users' /proc/PID/fd:
+    the socket's owner uid then has to match the unit's main process."""
+    monkeypatch.setattr(ready, "socket_owners", lambda inodes, proc="/proc": set())
+    own = ready.control_group_of(os.getpid())
+    pid, _, proof = ready.owned_by(own, "127.0.0.1", server, main_pid=os.getpid())
+    assert pid == os.getpid()
+    assert f"uid {os.getuid()}" in proof
+    monkeypatch.setattr(ready, "uid_of", lambda pid, proc="/proc": os.getuid() + 1)
+    pid, _, proof = ready.owned_by(own, "127.0.0.1", server, main_pid=os.getpid())
+    assert pid is None
+    assert "not the unit's" in proof
 
 
 def test_answers_reports_the_status(server):

@@ -41,6 +41,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 pid: {description: PID of the unit's process that owns the listening socket, type: int, returned: success}
+proof: {description: how the ownership was established, type: str, returned: success}
 elapsed: {description: seconds waited, type: float, returned: always}
 """
 
@@ -58,10 +59,10 @@ def _parse_address(hex_address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Ad
     return address.ipv4_mapped or address
 
 
-def listening_inodes(host: str, port: int, proc: str = "/proc") -> set[int]:
-    """Inodes of the TCP sockets listening on (host, port), or on every address at that port."""
+def listening_sockets(host: str, port: int, proc: str = "/proc") -> dict[int, int]:
+    """{inode: owner uid} of the TCP sockets listening on (host, port), or on every address at that port."""
     wanted = ipaddress.ip_address(host)
-    inodes = set()
+    sockets = {}
     for table in ("net/tcp", "net/tcp6"):
         try:
             with open(os.path.join(proc, table)) as handle:
@@ -70,14 +71,18 @@ def listening_inodes(host: str, port: int, proc: str = "/proc") -> set[int]:
             continue
         for row in rows:
             fields = row.split()
-            local, state, inode = fields[1], fields[3], int(fields[9])
+            local, state, uid, inode = fields[1], fields[3], int(fields[7]), int(fields[9])
             address, _, local_port = local.partition(":")
             if state != LISTEN or int(local_port, 16) != port:
                 continue
             bound = _parse_address(address)
             if bound == wanted or bound in ANY:
-                inodes.add(inode)
-    return inodes
+                sockets[inode] = uid
+    return sockets
+
+
+def listening_inodes(host: str, port: int, proc: str = "/proc") -> set[int]:
+    return set(listening_sockets(host, port, proc))
 
 
 def socket_owners(inodes: set[int], proc: str = "/proc") -> set[int]:
@@ -109,20 +114,55 @@ def control_group_of(pid: int, proc: str = "/proc") -> str:
     return ""
 
 
-def owned_by(control_group: str, host: str, port: int, proc: str = "/proc") -> tuple[int | None, set[int]]:
-    """(the owning PID inside control_group or None, every PID listening on host:port)."""
-    owners = socket_owners(listening_inodes(host, port, proc), proc)
-    if not control_group:
-        return None, owners
+def uid_of(pid: int, proc: str = "/proc") -> int | None:
+    try:
+        with open(os.path.join(proc, str(pid), "status")) as handle:
+            for line in handle:
+                if line.startswith("Uid:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def in_group(group: str, control_group: str) -> bool:
     unit_group = control_group.rstrip("/")
+    # In a container the kernel may show the host's prefix before systemd's own path.
+    return group == control_group or bool(
+        unit_group and (group.endswith(unit_group) or unit_group + "/" in group)
+    )
+
+
+def owned_by(
+    control_group: str, host: str, port: int, main_pid: int = 0, proc: str = "/proc"
+) -> tuple[int | None, set[int], str]:
+    """(the owning PID inside control_group or None, every PID listening on host:port, how it was proven).
+
+    The socket's inode is mapped to the processes holding it through /proc/PID/fd. Where those are
+    unreadable (root without CAP_SYS_PTRACE, as in an unprivileged container), the proof falls back to
+    the socket's owner uid, which must be the uid of the unit's main process."""
+    sockets = listening_sockets(host, port, proc)
+    owners = socket_owners(set(sockets), proc)
+    if not control_group:
+        return None, owners, "the unit has no control group"
     for pid in sorted(owners):
-        group = control_group_of(pid, proc)
-        # In a container the kernel may show the host's prefix before systemd's own path.
-        if group == control_group or (
-            unit_group and (group.endswith(unit_group) or unit_group + "/" in group)
-        ):
-            return pid, owners
-    return None, owners
+        if in_group(control_group_of(pid, proc), control_group):
+            return pid, owners, "socket held by a process of the unit"
+    if not owners and main_pid and sockets:
+        main_uid = uid_of(main_pid, proc)
+        if main_uid is not None and in_group(control_group_of(main_pid, proc), control_group):
+            if main_uid in sockets.values():
+                return (
+                    main_pid,
+                    owners,
+                    f"socket owned by uid {main_uid}, the unit's main process's (fds unreadable)",
+                )
+            return (
+                None,
+                owners,
+                f"socket owned by uid(s) {sorted(set(sockets.values()))}, not the unit's {main_uid}",
+            )
+    return None, owners, "no process of the unit holds the socket"
 
 
 def unit_state(unit: str) -> dict[str, str]:
@@ -176,13 +216,14 @@ def main() -> None:
             )
         status = answers(url)
         if status == 200:
-            pid, owners = owned_by(state.get("ControlGroup", ""), host, port)
+            main_pid = int(state.get("MainPID") or 0)
+            pid, owners, proof = owned_by(state.get("ControlGroup", ""), host, port, main_pid)
             if pid is not None:
-                module.exit_json(changed=False, pid=pid, elapsed=time.monotonic() - start)
+                module.exit_json(changed=False, pid=pid, proof=proof, elapsed=time.monotonic() - start)
             last = (
-                f"{url} answers 200, but the socket on {host}:{port} belongs to PID(s) "
-                f"{sorted(owners) or '?'}, not to {unit} (control group "
-                f"{state.get('ControlGroup') or 'none: the unit is not running'})"
+                f"{url} answers 200, but not from {unit} (control group "
+                f"{state.get('ControlGroup') or 'none: the unit is not running'}): {proof}; "
+                f"PID(s) holding the socket: {sorted(owners) or 'unknown'}"
             )
         else:
             last = f"{url} answered {status}" if status else f"nothing answers on {url}"

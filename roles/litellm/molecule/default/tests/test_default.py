@@ -3,6 +3,7 @@
 import json
 
 from tests.support.host_http import http_in_host
+from tests.support.units import MAX_EXPOSURE, exposures
 from tests.support.versions import role_default
 
 VERSION = role_default("litellm", "litellm_version")
@@ -97,3 +98,9 @@ def test_completion_through_the_gateway(host):
     status, text = _http(host, "/v1/chat/completions", key=_master_key(host), body=body)
     assert status == 200, text
     assert json.loads(text)["choices"][0]["message"]["content"].strip()
+
+
+def test_unit_exposure_is_at_most_2_5_live_and_offline(host):
+    live, offline = exposures(host, SERVICE)
+    assert live <= MAX_EXPOSURE
+    assert offline <= MAX_EXPOSURE

@@ -3,6 +3,7 @@
 import json
 
 from tests.support.host_http import http_in_host
+from tests.support.units import MAX_EXPOSURE, exposures
 from tests.support.versions import role_default
 
 VERSION = role_default("llama_cpp", "llama_cpp_version")
@@ -98,3 +99,9 @@ def test_metrics_exposed(host):
     status, text = _http(host, "/metrics", key=_key(host))
     assert status == 200
     assert "llamacpp:" in text
+
+
+def test_unit_exposure_is_at_most_2_5_live_and_offline(host):
+    live, offline = exposures(host, SERVICE)
+    assert live <= MAX_EXPOSURE
+    assert offline <= MAX_EXPOSURE

@@ -3,6 +3,7 @@
 import json
 
 from tests.support.host_http import http_in_host
+from tests.support.units import MAX_EXPOSURE, exposures
 from tests.support.versions import role_default
 
 VERSION = role_default("ollama", "ollama_version")
@@ -59,13 +60,14 @@ def test_listens_on_loopback_only(host):
     assert ours == [f"tcp://127.0.0.1:{PORT}"]
 
 
-def test_unit_is_hardened_but_keeps_devices(host):
+def test_unit_is_hardened_and_hides_devices_without_a_gpu(host):
     props = host.check_output(
         "systemctl show %s -p NoNewPrivileges -p ProtectSystem -p PrivateDevices", SERVICE
     )
     assert "NoNewPrivileges=yes" in props
     assert "ProtectSystem=strict" in props
-    assert "PrivateDevices=no" in props
+    # No /dev/nvidiactl here: the GPU exception (NVIDIA device nodes) is not taken.
+    assert "PrivateDevices=yes" in props
 
 
 def test_models_dir_owned_by_service(host):
@@ -93,3 +95,9 @@ def test_completion(host):
     status, text = _http(host, "/v1/chat/completions", body)
     assert status == 200, text
     assert json.loads(text)["choices"][0]["message"]["content"].strip()
+
+
+def test_unit_exposure_is_at_most_2_5_live_and_offline(host):
+    live, offline = exposures(host, SERVICE)
+    assert live <= MAX_EXPOSURE
+    assert offline <= MAX_EXPOSURE
