@@ -135,7 +135,7 @@ unit: venv ## Unit tests (no Docker)
 	$(BIN)/pytest tests/unit
 
 molecule: bootstrap mirror-serve ## Molecule scenario of every role (systemd containers)
-	for role in $(MOLECULE_ROLES); do (cd roles/$$role && $(BIN)/molecule test) || exit 1; done
+	for role in $(MOLECULE_ROLES); do (cd roles/$$role && MOLECULE_INSTANCE=molecule-$${role//_/-} $(BIN)/molecule test) || exit 1; done
 
 vsphere-tools: ## Build OpenTofu, the vSphere provider mirror, govc and vcsim-gpu (cached)
 	scripts/build-vsphere-tools.sh
@@ -159,8 +159,8 @@ gpu-test: venv ## GPU checks on the inventory's nvidia_gpu hosts: make gpu-test 
 	LLM_ONPREM_EXPECTED_GPUS=$(EXPECTED_GPUS) $(BIN)/pytest -m gpu -rs -p no:cacheprovider \
 	  --hosts='ansible://nvidia_gpu' --ansible-inventory=$(INVENTORY) --force-ansible --sudo $(GPU_TESTS)
 
-vllm-lock: ## Regenerate the vLLM locks (needs uv); see roles/vllm/README.md
-	@echo "see roles/vllm/README.md, section 'Locks'"
+vllm-lock: ## Regenerate the vLLM locks into roles/vllm/files/*.new for review (needs uv)
+	scripts/vllm-lock.sh
 
 litellm-lock: ## Regenerate roles/litellm/files/requirements.txt (needs uv)
 	uv pip compile --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \

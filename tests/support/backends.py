@@ -47,5 +47,5 @@ def profile(name: str) -> Backend:
         port=spec["port"],
         requires_key=spec["auth"] == "api_key",
         port_variable=f"{spec['role']}_port",
-        models_dir=MODELS_DIR[name],
+        models_dir=MODELS_DIR.get(name, ""),
     )

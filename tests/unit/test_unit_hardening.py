@@ -3,25 +3,46 @@ the llm_service template rendered with each role's own hardening exceptions."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.conftest import ansible_playbook
+from tests.support.backends import deployable
+from tests.support.units import MAX_EXPOSURE
 
-MAX_EXPOSURE = 2.5
-UNITS = [f"{role}-{kind}" for role in ("llama_cpp", "ollama", "vllm", "litellm") for kind in ("cpu", "gpu")]
+ROLES = [*deployable(), "litellm"]
+# What turns each role's GPU exceptions on (a role without an entry renders the same unit twice).
+GPU_SWITCH = {
+    "llama_cpp": {"llama_cpp_gpu_layers": 99},
+    "ollama": {"__ollama_nvidiactl": {"stat": {"exists": True}}},
+    "vllm": {"vllm_distribution": "vllm"},
+}
+UNITS = [f"{role}-{variant}" for role in ROLES for variant in ("cpu", "gpu")]
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     out = tmp_path_factory.mktemp("units")
-    result = ansible_playbook(
-        "tests/playbooks/render_units.yml", "-e", f"render_dir={out}", inventory="localhost,", local=True
-    )
-    assert result.returncode == 0, result.stdout[-3000:]
+
+    def render(unit: str):
+        role, variant = unit.rsplit("-", 1)
+        switches = GPU_SWITCH.get(role, {}) if variant == "gpu" else {}
+        return ansible_playbook(
+            "tests/playbooks/render_units.yml",
+            *("-e", f"render_dir={out}", "-e", f"role={role}", "-e", f"variant={variant}"),
+            *(("-e", json.dumps(switches)) if switches else ()),
+            inventory="localhost,",
+            local=True,
+        )
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for result in pool.map(render, UNITS):
+            assert result.returncode == 0, result.stdout[-3000:]
     return out
 
 
@@ -47,7 +68,7 @@ def test_unit_exposure_is_at_most_2_5(rendered, unit):
 
 
 def test_gpu_units_open_only_the_nvidia_devices(rendered):
-    for role in ("llama_cpp", "ollama", "vllm"):
+    for role in GPU_SWITCH:
         gpu = (rendered / f"{role}-gpu.service").read_text()
         cpu = (rendered / f"{role}-cpu.service").read_text()
         assert "DeviceAllow=char-nvidia-frontend rw" in gpu, role

@@ -1,0 +1,32 @@
+"""The endpoint `make demo` verified: gateway URL, model, where the key is (never the key), the completion."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def print_summary(inventory: str, gateway_url: str) -> int:
+    report_file = Path(inventory) / ".state" / "verify.json"
+    if not report_file.exists():
+        print(f"no verification report at {report_file}: run playbooks/verify.yml", file=sys.stderr)
+        return 1
+    report = json.loads(report_file.read_text())
+    key_file = Path(inventory) / ".secrets" / "litellm_master_key"
+    lines = [
+        "",
+        "llm-onprem sandbox: an authenticated OpenAI-compatible endpoint, verified",
+        f"  gateway URL : {gateway_url}/v1",
+        f"  model       : {report['model']}",
+        f"  master key  : {key_file} (prefix it with sk-), also LITELLM_MASTER_KEY on the gateway",
+        f"  completion  : {report['completion']!r}",
+        f"  checks      : {', '.join(report['checks'])}",
+        "  try it      : curl -s " + gateway_url + "/v1/chat/completions"
+        ' -H "Authorization: Bearer sk-$(cat ' + str(key_file) + ')"'
+        " -H 'Content-Type: application/json'"
+        ' -d \'{"model": "' + report["model"] + '", "messages": [{"role": "user", "content": "Hi"}]}\'',
+        "",
+    ]
+    print("\n".join(lines))
+    return 0
