@@ -40,3 +40,25 @@ def test_short_bench_gateway_and_direct(backend, backend_profile, gateway_url, t
     assert (tmp_path / "short.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     markdown = (tmp_path / "short.md").read_text()
     assert "| 2 | direct | 4 | 0 |" in markdown
+
+
+def test_non_streamed_bench_gateway_and_direct(backend, backend_profile, gateway_url, tmp_path):
+    """`--no-stream` (what `llm-onprem overhead` measured): plain JSON completions, interleaved."""
+    address = backend.interface("eth0").addresses[0]
+    cmd = [
+        str(ROOT / ".venv" / "bin" / "llm-onprem"), "bench", "--no-stream",
+        "--url", gateway_url, "--key-file", str(SECRETS / "litellm_master_key"),
+        "--direct-url", f"http://{address}:{backend_profile.port}",
+        "--model", MODEL, "--concurrency", "1", "--requests", "3", "--max-tokens", "8",
+        "--duration", "60", "--out", str(tmp_path), "--stem", "plain",
+    ]  # fmt: skip
+    if backend_profile.requires_key:
+        cmd += ["--direct-key-file", str(SECRETS / BACKEND / "backend_api_key")]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    level = json.loads((tmp_path / "plain.json").read_text())["levels"][0]
+    for target in ("gateway", "direct"):
+        assert level["summary"][target]["errors"] == 0, level["samples"][target]
+        assert all(s["output_tokens"] > 0 for s in level["samples"][target])
+        # Non-streamed: the first token arrives with the whole response.
+        assert level["summary"][target]["ttft"]["p50"] == level["summary"][target]["latency"]["p50"]

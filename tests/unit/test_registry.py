@@ -71,3 +71,29 @@ def test_site_playbook_names_no_backend():
     site = (ROOT / "playbooks" / "site.yml").read_text()
     for name in registry():
         assert name not in site, name
+
+
+SPELLING = {
+    # YAML and HCL: `llm_backend: <name>`, `backend = "<name>"`; Python: string values only.
+    "yaml": re.compile(r"""\b(?:llm_)?backend["']?\s*[:=]\s*["']?([a-z][a-z0-9_-]*)["']?\s*[,}\n]"""),
+    "py": re.compile(r"""["'](?:llm_)?backend["']:\s*["']([a-z][a-z0-9_.-]*)["']"""),
+}
+# Deliberately wrong values in the tests that check they are refused.
+REFUSED_ON_PURPOSE = {"tgi"}
+
+
+def test_one_spelling_per_backend():
+    """Every `llm_backend:` / `backend:` value in the inventories, Terraform, playbooks, roles and tests
+    is a registry key (the compose profiles are mapped by the registry's compose_profile)."""
+    names = set(registry())
+    found: dict[str, set[str]] = {}
+    for top in ("inventories", "terraform", "playbooks", "roles", "tests"):
+        for path in (ROOT / top).rglob("*"):
+            if path.suffix not in {".yml", ".yaml", ".tftpl", ".tf", ".py"} or ".secrets" in path.parts:
+                continue
+            pattern = SPELLING["py" if path.suffix == ".py" else "yaml"]
+            for value in pattern.findall(path.read_text(errors="replace")):
+                found.setdefault(value, set()).add(str(path.relative_to(ROOT)))
+    unknown = {v: sorted(p) for v, p in found.items() if v not in names | REFUSED_ON_PURPOSE}
+    assert unknown == {}
+    assert {"llama_cpp", "ollama", "vllm", "openai_compatible"} <= set(found)

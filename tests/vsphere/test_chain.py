@@ -13,8 +13,7 @@ import pytest
 
 from llm_onprem import paths
 from tests.conftest import ROOT, ansible_playbook, recap
-from tests.vsphere.conftest import tofu_ok
-from tests.vsphere.test_terraform import _tfvars
+from tests.support.vsphere import tfvars_file, tofu_ok
 
 pytestmark = pytest.mark.e2e
 CLI = str(Path(sys.executable).parent / "llm-onprem")
@@ -31,7 +30,7 @@ def generated_inventory(simulator, terraform_tree, tmp_path_factory):
     # The sandbox's mirror URL, model catalog and backend knobs; only hosts.yml comes from tofu.
     (inventory / "group_vars").symlink_to(ROOT / "inventories/sandbox/group_vars")
     workdir = terraform_tree / "examples/gpu-cluster"
-    tfvars = _tfvars(
+    tfvars = tfvars_file(
         simulator,
         tmp_path_factory.mktemp("chain-vars") / "chain.tfvars.json",
         inventory / "hosts.yml",

@@ -13,7 +13,7 @@ import pytest
 
 from llm_onprem import vcsim
 from tests.conftest import ansible_playbook, recap
-from tests.vsphere.conftest import collect, govc
+from tests.support.vsphere import collect, govc
 
 HOST = "DC0_H0"
 PLAYBOOK = "playbooks/vsphere_gpu_passthrough.yml"

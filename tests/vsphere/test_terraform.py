@@ -17,9 +17,8 @@ import pytest
 
 from llm_onprem import vcsim
 from tests.conftest import ROOT
-from tests.vsphere.conftest import collect, govc, simulator_vars, tofu, tofu_ok
+from tests.support.vsphere import GPU_HOSTS, collect, govc, simulator_vars, tfvars_file, tofu, tofu_ok
 
-GPU_HOSTS = {"llm-gpu-1": "DC0_C0_H0", "llm-gpu-2": "DC0_C0_H1"}
 HOST_PATH = "/DC0/host/DC0_C0/{}"
 NVIDIA = 0x10DE
 
@@ -38,39 +37,12 @@ def test_validate(terraform_tree, root):
     tofu_ok(terraform_tree / root, "validate")
 
 
-def _tfvars(sim: vcsim.Simulator, path: Path, inventory: Path, **extra: Any) -> Path:
-    values = {
-        "vsphere_server": sim.address,
-        "vsphere_user": sim.username,
-        "vsphere_password": sim.password,
-        "allow_unverified_ssl": True,
-        "datacenter": "DC0",
-        "cluster": "DC0_C0",
-        "datastore": "LocalDS_0",
-        "network": "VM Network",
-        "template": "DC0_C0_RP0_VM0",
-        "gpu_hosts": list(GPU_HOSTS.values()),
-        "gateway_host": "DC0_C0_H0",
-        "gpu_name_regex": "A100",
-        "gpu_memory_gb": 80,
-        "gpu_node_cpus": 4,
-        "gpu_node_memory_mb": 8192,
-        "gateway_memory_mb": 2048,
-        "ssh_authorized_keys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKeyOnly test@llm-onprem"],
-        "inventory_path": str(inventory),
-        "wait_for_guest_net_timeout": 0,
-        **extra,
-    }
-    path.write_text(json.dumps(values))
-    return path
-
-
 @pytest.fixture(scope="module")
 def cluster(simulator, terraform_tree, tmp_path_factory) -> Iterator[dict[str, Any]]:
     """The example applied to vcsim-gpu; destroyed afterwards (the destroy is asserted too)."""
     workdir = terraform_tree / "examples/gpu-cluster"
     inventory = tmp_path_factory.mktemp("inventory") / "hosts.yml"
-    tfvars = _tfvars(simulator, tmp_path_factory.mktemp("vars") / "vcsim.tfvars.json", inventory)
+    tfvars = tfvars_file(simulator, tmp_path_factory.mktemp("vars") / "vcsim.tfvars.json", inventory)
     tofu_ok(workdir, "init")
     tofu_ok(workdir, "apply", "-auto-approve", f"-var-file={tfvars}")
     # Provider 1.26 (the newest the Go proxy serves) does not apply pci_device_id while cloning

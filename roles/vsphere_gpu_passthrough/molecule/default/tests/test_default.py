@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
-from tests.vsphere.conftest import collect
+from tests.support.vsphere import collect
 
 from llm_onprem import vcsim
 
