@@ -116,3 +116,37 @@ def test_gpu_detection_keeps_nvidia_display_functions_only(tmp_path):
 
 def test_gpu_detection_without_sysfs_finds_nothing(tmp_path):
     assert _gpu_module().scan(str(tmp_path / "missing")) == []
+
+
+reboot_rule = load_file_module("roles/nvidia_driver/filter_plugins/nvidia_driver_reboot.py")
+
+
+@pytest.mark.parametrize(
+    ("installed", "loaded", "nouveau", "modprobe", "reason"),
+    [
+        ("", "", False, "", ""),
+        ("", "570.172.08", False, "", ""),
+        ("580.95.05", "580.95.05", False, "", ""),
+        (" 580.95.05\n", "580.95.05", "false", "", ""),
+        (
+            "580.95.05",
+            "570.172.08",
+            False,
+            "",
+            "the loaded nvidia module is 570.172.08 but 580.95.05 is installed",
+        ),
+        ("580.95.05", "", False, "", "the nvidia module is not loaded (driver 580.95.05 installed)"),
+        (
+            "580.95.05",
+            "",
+            False,
+            "Key was rejected",
+            "not loaded (driver 580.95.05 installed: Key was rejected)",
+        ),
+        ("535.261.03", "", "true", "", "nouveau is loaded and holds the GPU (driver 535.261.03 installed"),
+        ("535.261.03", "535.261.03", True, "", "nouveau is loaded"),
+    ],
+)
+def test_reboot_rule(installed, loaded, nouveau, modprobe, reason):
+    got = reboot_rule.nvidia_driver_reboot_reason(installed, loaded, nouveau, modprobe)
+    assert (reason in got) if reason else got == ""
