@@ -6,12 +6,13 @@ import json
 
 import pytest
 
+from llm_onprem.mirror import SMOLLM2_SHA256
 from tests.conftest import ansible_playbook
 from tests.e2e.conftest import SELECTED
 
 pytestmark = pytest.mark.e2e
 
-GOOD = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+GOOD = SMOLLM2_SHA256
 WRONG = "0" * 64
 HOST = "llm-onprem-backend-1"
 

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from llm_onprem.mirror import SMOLLM2_SHA256
 from llm_onprem.paths import mirror_dir
 from tests.conftest import ansible_playbook, recap
 from tests.e2e.conftest import BACKEND, GATEWAY, MODEL, SELECTED
@@ -29,7 +30,7 @@ EXTERNAL_UNIT = "someone-elses-endpoint"
 EXTERNAL_PORT = 9090
 GGUF = {
     "url": "http://llm-onprem-mirror:8088/models/SmolLM2-135M-Instruct.Q4_1.gguf",
-    "sha256": "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+    "sha256": SMOLLM2_SHA256,
 }
 CHAT = {"messages": [{"role": "user", "content": "Say hello."}], "max_tokens": 8, "temperature": 0}
 

@@ -6,6 +6,8 @@ from tests.support.host_http import http_in_host
 from tests.support.units import MAX_EXPOSURE, exposures
 from tests.support.versions import role_default
 
+from llm_onprem.mirror import SMOLLM2_SHA256
+
 VERSION = role_default("llama_cpp", "llama_cpp_version")
 
 PORT = 8080
@@ -59,7 +61,7 @@ def test_versioned_install_with_current_link(host):
 
 def test_model_staged_with_pinned_checksum(host):
     model = host.file("/var/lib/llama-server/models/SmolLM2-135M-Instruct.Q4_1.gguf")
-    assert model.sha256sum == "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+    assert model.sha256sum == SMOLLM2_SHA256
     assert not host.file("/var/lib/llama-server/models/SmolLM2-135M-Instruct.Q4_1.gguf.part").exists
 
 

@@ -6,12 +6,14 @@ from tests.support.host_http import http_in_host
 from tests.support.units import MAX_EXPOSURE, exposures
 from tests.support.versions import role_default
 
+from llm_onprem.mirror import SMOLLM2_SHA256
+
 VERSION = role_default("ollama", "ollama_version")
 
 PORT = 11434
 SERVICE = "ollama"
 MODEL = "smollm2-135m-instruct"
-GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+GGUF_SHA256 = SMOLLM2_SHA256
 
 
 def _http(host, path, body=None):
