@@ -136,10 +136,18 @@ def test_switching_a_host_backend_retires_the_previous_one(backend, client, mast
         served = _complete(client, master_key, MODEL)
         assert served.status_code == 200, served.text
     finally:
-        summary = _converge()
+        # Back to llama.cpp, this time removing the retired backend (llm_registry_retire: remove).
+        summary = _converge("-e", "llm_registry_retire=remove")
     assert backend.service(llama.service).is_running
     assert backend.service(llama.service).is_enabled
     assert not backend.service(ollama.service).is_running
-    assert not backend.service(ollama.service).is_enabled
     assert summary[BACKEND]["failed"] == 0
+    for path in (
+        "/etc/systemd/system/ollama.service",
+        "/opt/ollama",
+        "/var/lib/ollama",
+        "/usr/local/bin/ollama",
+    ):
+        assert not backend.file(path).exists, f"{path} was not removed"
+    assert "ollama.service" not in backend.check_output("systemctl list-unit-files --no-legend")
     assert _complete(client, master_key, MODEL).status_code == 200

@@ -97,3 +97,30 @@ def test_model_checksum_mentions_agree_with_the_mirror(path):
     ]
     assert near, f"{path}: no sha256 next to the model's name"
     assert set(near) == {SMOLLM2_SHA256}, path
+
+
+def test_every_cache_fallback_is_the_harness_default():
+    """$LLM_ONPREM_CACHE is the one knob; where a file falls back without it, the fallback is the same
+    directory as llm_onprem.paths's (the prepare.yml bug: a hard-coded path that ignored the knob)."""
+    from llm_onprem.paths import DEFAULT_CACHE
+
+    default = DEFAULT_CACHE.removeprefix("~/")
+    shell = re.compile(r"\$\{LLM_ONPREM_CACHE:-([^}]*)\}")
+    ansible = re.compile(
+        r"'LLM_ONPREM_CACHE',\s*default=lookup\('ansible.builtin.env', 'HOME'\) ~ '/([^']*)'"
+    )
+    seen = 0
+    files = [*(ROOT / "scripts").glob("*.sh"), ROOT / "Makefile"]
+    files += [*ROOT.glob("inventories/*/group_vars/*.yml"), *ROOT.glob("roles/*/molecule/*/*.yml")]
+    for path in files:
+        text = path.read_text()
+        for fallback in shell.findall(text):
+            assert fallback == f"$HOME/{default}", path
+            seen += 1
+        for fallback in ansible.findall(text):
+            assert fallback == default, path
+            seen += 1
+        assert ".cache/llm-onprem" not in shell.sub("", ansible.sub("", text)).replace(
+            f"$(HOME)/{default}", ""
+        ), f"{path}: the cache directory spelled outside the LLM_ONPREM_CACHE fallback"
+    assert seen >= 10
