@@ -140,15 +140,36 @@ def stage_wheels(mirror: Path, requirements: list[Path]) -> Path:
     return wheels
 
 
+def _previous_hashes(mirror: Path) -> dict[str, tuple[int, int, str]]:
+    """path -> (size, mtime_ns, sha256) from the manifest already there (none when unreadable)."""
+    try:
+        old = json.loads((mirror / "manifest.json").read_text())
+        return {p: (old["sizes"][p], old["mtimes"][p], sha) for p, sha in old["files"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
 def write_manifest(mirror: Path) -> list[StagedFile]:
-    """Write SHA256SUMS and manifest.json over every file in the mirror."""
+    """Write SHA256SUMS and manifest.json over every file in the mirror. A file whose size and
+    modification time are those the previous manifest recorded keeps its sha256 (the mirror is 3.7 GB
+    and `make mirror` runs before every test tier); any other file is hashed again."""
+    previous = _previous_hashes(mirror)
     staged: list[StagedFile] = []
+    mtimes: dict[str, int] = {}
     for path in sorted(p for p in mirror.rglob("*") if p.is_file()):
         rel = path.relative_to(mirror).as_posix()
         if rel in {"SHA256SUMS", "manifest.json"} or rel.endswith(".part") or "/.staged-" in rel:
             continue
-        staged.append(StagedFile(rel, sha256_file(path), path.stat().st_size))
-    manifest = {"files": {f.path: f.sha256 for f in staged}, "sizes": {f.path: f.size for f in staged}}
+        info = path.stat()
+        known = previous.get(rel)
+        same = known is not None and known[:2] == (info.st_size, info.st_mtime_ns)
+        staged.append(StagedFile(rel, known[2] if known and same else sha256_file(path), info.st_size))
+        mtimes[rel] = info.st_mtime_ns
+    manifest = {
+        "files": {f.path: f.sha256 for f in staged},
+        "sizes": {f.path: f.size for f in staged},
+        "mtimes": mtimes,
+    }
     # Written aside and renamed: a reader (a play in progress) never sees a half-written file.
     for name, text in (
         ("SHA256SUMS", "".join(f"{f.sha256}  {f.path}\n" for f in staged)),

@@ -45,3 +45,23 @@ def test_manifest_covers_every_file_but_itself(tmp_path):
         f"{hashlib.sha256(b'a').hexdigest()}  models/a.gguf",
         f"{hashlib.sha256(b'w').hexdigest()}  python/w-1.0-py3-none-any.whl",
     ]
+
+
+def test_manifest_rehashes_only_what_changed(tmp_path, monkeypatch):
+    from llm_onprem import mirror
+
+    (tmp_path / "a.bin").write_bytes(b"a")
+    (tmp_path / "b.bin").write_bytes(b"b")
+    write_manifest(tmp_path)
+    hashed: list[str] = []
+    real = mirror.sha256_file
+    monkeypatch.setattr(mirror, "sha256_file", lambda path: hashed.append(path.name) or real(path))
+    write_manifest(tmp_path)
+    assert hashed == [], "unchanged files (same size and mtime) keep their recorded sha256"
+    (tmp_path / "b.bin").write_bytes(b"B")  # same size, new content and mtime
+    write_manifest(tmp_path)
+    assert hashed == ["b.bin"]
+    assert (
+        json.loads((tmp_path / "manifest.json").read_text())["files"]["b.bin"]
+        == hashlib.sha256(b"B").hexdigest()
+    )
