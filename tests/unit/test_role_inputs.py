@@ -125,3 +125,44 @@ def test_matching_checksum_installs_once(tmp_path):
     second = ansible_playbook(*args, inventory="localhost,", local=True)
     assert second.returncode == 0
     assert "changed=0" in second.stdout
+
+
+@needs_root
+def test_vllm_restarts_when_any_model_file_changed_not_only_the_last(tmp_path):
+    """The download loops over the files: a changed first file with an unchanged last one must still
+    restart the service (a result registered in the loop holds only the last file's)."""
+    source = tmp_path / "hub"
+    source.mkdir()
+    files = {"config.json": b'{"architectures": ["X"]}', "model.safetensors": b"pretend weights"}
+    for name, body in files.items():
+        (source / name).write_bytes(body)
+    state = tmp_path / "state"
+    model_dir = state / "models" / "m"
+    model_dir.mkdir(parents=True)
+    current = model_dir / "model.safetensors"  # the last file is already in place, as the role leaves it
+    current.write_bytes(files["model.safetensors"])
+    current.chmod(0o640)
+    model = {
+        "name": "m",
+        "hf": {
+            "base_url": f"file://{source}",
+            "files": [{"path": n, "sha256": hashlib.sha256(b).hexdigest()} for n, b in files.items()],
+        },
+    }
+    decision = tmp_path / "decision.json"
+    args = (
+        "tests/playbooks/vllm_model_files.yml",
+        "-e",
+        json.dumps({"vllm_model": model, "vllm_state_dir": str(state), "vllm_group": "root"}),
+        "-e",
+        f"decision_file={decision}",
+    )
+    first = ansible_playbook(*args, inventory="localhost,", local=True)
+    assert first.returncode == 0, first.stdout
+    fetched = json.loads(decision.read_text())
+    assert fetched["changed"] is True
+    assert fetched["files"] == [str(model_dir / "config.json")]
+
+    second = ansible_playbook(*args, inventory="localhost,", local=True)
+    assert second.returncode == 0, second.stdout
+    assert json.loads(decision.read_text()) == {"changed": False, "files": []}
