@@ -11,19 +11,29 @@ from tests.e2e.conftest import BACKEND, MODEL, SECRETS
 pytestmark = pytest.mark.e2e
 
 
-def test_short_bench_gateway_and_direct(backend, backend_profile, gateway_url, tmp_path):
+def _bench(backend, backend_profile, gateway_url, *args: str, timeout: int):
+    """`llm-onprem bench` against the gateway and, interleaved, the backend directly (with its key
+    when the backend requires one)."""
     address = backend.interface("eth0").addresses[0]
     cmd = [
         str(ROOT / ".venv" / "bin" / "llm-onprem"), "bench",
         "--url", gateway_url, "--key-file", str(SECRETS / "litellm_master_key"),
-        "--direct-url", f"http://{address}:{backend_profile.port}",
-        "--model", MODEL, "--concurrency", "1", "2", "--requests", "4", "--max-tokens", "16",
-        "--duration", "90", "--out", str(tmp_path), "--stem", "short",
+        "--direct-url", f"http://{address}:{backend_profile.port}", "--model", MODEL, *args,
     ]  # fmt: skip
     if backend_profile.requires_key:
         cmd += ["--direct-key-file", str(SECRETS / BACKEND / "backend_api_key")]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def test_short_bench_gateway_and_direct(backend, backend_profile, gateway_url, tmp_path):
+    result = _bench(
+        backend, backend_profile, gateway_url,
+        "--concurrency", "1", "2", "--requests", "4", "--max-tokens", "16",
+        "--duration", "90", "--out", str(tmp_path), "--stem", "short",
+        timeout=600,
+    )  # fmt: skip
     assert "[bench]" in result.stderr, "progress is shown"
 
     report = json.loads((tmp_path / "short.json").read_text())
@@ -44,18 +54,12 @@ def test_short_bench_gateway_and_direct(backend, backend_profile, gateway_url, t
 
 def test_non_streamed_bench_gateway_and_direct(backend, backend_profile, gateway_url, tmp_path):
     """`--no-stream` (what `llm-onprem overhead` measured): plain JSON completions, interleaved."""
-    address = backend.interface("eth0").addresses[0]
-    cmd = [
-        str(ROOT / ".venv" / "bin" / "llm-onprem"), "bench", "--no-stream",
-        "--url", gateway_url, "--key-file", str(SECRETS / "litellm_master_key"),
-        "--direct-url", f"http://{address}:{backend_profile.port}",
-        "--model", MODEL, "--concurrency", "1", "--requests", "3", "--max-tokens", "8",
+    _bench(
+        backend, backend_profile, gateway_url,
+        "--no-stream", "--concurrency", "1", "--requests", "3", "--max-tokens", "8",
         "--duration", "60", "--out", str(tmp_path), "--stem", "plain",
-    ]  # fmt: skip
-    if backend_profile.requires_key:
-        cmd += ["--direct-key-file", str(SECRETS / BACKEND / "backend_api_key")]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
+        timeout=300,
+    )  # fmt: skip
     level = json.loads((tmp_path / "plain.json").read_text())["levels"][0]
     for target in ("gateway", "direct"):
         assert level["summary"][target]["errors"] == 0, level["samples"][target]
