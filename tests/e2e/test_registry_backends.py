@@ -15,6 +15,7 @@ from llm_onprem.paths import mirror_dir
 from tests.conftest import ansible_playbook, recap
 from tests.e2e.conftest import BACKEND, GATEWAY, MODEL, SELECTED
 from tests.support.backends import profile
+from tests.support.host_http import http_in_host
 
 pytestmark = [
     pytest.mark.e2e,
@@ -121,23 +122,29 @@ def test_external_endpoint_and_fallback_through_the_gateway(
         _converge("--limit", GATEWAY)
 
 
-def test_switching_a_host_backend_retires_the_previous_one(backend, client, master_key):
+def test_switching_a_host_backend_retires_the_previous_one(backend, gateway, client, master_key):
     manifest = json.loads((mirror_dir() / "manifest.json").read_text())
     if not any(name.startswith("ollama/") for name in manifest["files"]):
         pytest.skip("the mirror holds no Ollama archive (make mirror MIRROR_BACKENDS=all stages it)")
     llama, ollama = profile("llama_cpp"), profile("ollama")
+    # The backend host only: the switch is about what runs there. The gateway keeps its llama.cpp
+    # config throughout, so its final completion also proves the way back.
     try:
-        _converge("-e", "llm_backend=ollama")
+        _converge("--limit", BACKEND, "-e", "llm_backend=ollama")
         assert backend.service(ollama.service).is_running
         assert not backend.service(llama.service).is_running
         assert not backend.service(llama.service).is_enabled
         ports = [s for s in backend.socket.get_listening_sockets() if s.endswith(f":{llama.port}")]
         assert ports == [], "the retired backend no longer listens"
-        served = _complete(client, master_key, MODEL)
-        assert served.status_code == 200, served.text
+        # Ollama serves the catalog model, asked from the gateway host as the gateway would ask it.
+        status, text = http_in_host(
+            gateway, f"http://{BACKEND}:{ollama.port}/v1/chat/completions", body={**CHAT, "model": MODEL}
+        )
+        assert status == 200, text
+        assert json.loads(text)["choices"][0]["message"]["content"].strip()
     finally:
         # Back to llama.cpp, this time removing the retired backend (llm_registry_retire: remove).
-        summary = _converge("-e", "llm_registry_retire=remove")
+        summary = _converge("--limit", BACKEND, "-e", "llm_registry_retire=remove")
     assert backend.service(llama.service).is_running
     assert backend.service(llama.service).is_enabled
     assert not backend.service(ollama.service).is_running
