@@ -15,6 +15,7 @@ from pathlib import Path
 import docker
 from docker.errors import NotFound
 from docker.models.containers import Container
+from docker.models.networks import Network
 
 NETWORK = "llm-onprem"
 LABEL = "llm-onprem.sandbox"
@@ -38,8 +39,14 @@ def client() -> docker.DockerClient:
     return docker.from_env(version="auto", timeout=120)
 
 
+def sandbox_networks(api: docker.DockerClient) -> list[Network]:
+    """The network named exactly NETWORK: Docker's name filter matches substrings, so it also lists a
+    dev stack's `llm-onprem-dev_default` (taking that one for ours left the sandbox without its own)."""
+    return [network for network in api.networks.list(names=[NETWORK]) if network.name == NETWORK]
+
+
 def ensure_network(api: docker.DockerClient) -> None:
-    if not api.networks.list(names=[NETWORK]):
+    if not sandbox_networks(api):
         api.networks.create(NETWORK, driver="bridge", labels={LABEL: "1"})
         log(f"created network {NETWORK}")
 
@@ -131,7 +138,7 @@ def down() -> None:
     for container in api.containers.list(all=True, filters={"label": LABEL}):
         container.remove(force=True)
         log(f"removed {container.name}")
-    for network in api.networks.list(names=[NETWORK]):
+    for network in sandbox_networks(api):
         network.reload()
         others = [c.name for c in network.containers]
         if others:  # e.g. a Molecule instance: leave the network to whoever still uses it

@@ -1,0 +1,46 @@
+"""The sandbox's own Docker network is found by its exact name, not by Docker's substring filter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from llm_onprem import sandbox
+
+
+@dataclass
+class _Net:
+    name: str
+
+
+@dataclass
+class _Networks:
+    """Docker's `name` filter semantics: every network whose name contains the filter string."""
+
+    names: list[str]
+    created: list[str] = field(default_factory=list)
+
+    def list(self, names: list[str]) -> list[_Net]:
+        return [_Net(n) for n in self.names if any(f in n for f in names)]
+
+    def create(self, name: str, **_: object) -> None:
+        self.created.append(name)
+        self.names.append(name)
+
+
+@dataclass
+class _Api:
+    networks: _Networks
+
+
+def test_a_dev_stack_network_is_not_taken_for_the_sandbox_network():
+    api = _Api(_Networks(["bridge", "llm-onprem-dev_default", "llm-onprem-compose-test_default"]))
+    assert sandbox.sandbox_networks(api) == []  # type: ignore[arg-type]
+    sandbox.ensure_network(api)  # type: ignore[arg-type]
+    assert api.networks.created == ["llm-onprem"]
+
+
+def test_an_existing_sandbox_network_is_reused():
+    api = _Api(_Networks(["llm-onprem-dev_default", "llm-onprem"]))
+    sandbox.ensure_network(api)  # type: ignore[arg-type]
+    assert api.networks.created == []
+    assert [n.name for n in sandbox.sandbox_networks(api)] == ["llm-onprem"]  # type: ignore[arg-type]
