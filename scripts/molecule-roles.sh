@@ -40,9 +40,11 @@ export -f scenario
 
 rm -f "$logs/failed"
 start=$(date +%s)
-printf '%s\n' "$@" | xargs -P "$jobs" -I{} bash -c 'scenario "$1"' _ {} || true
-if [ -s "$logs/failed" ]; then
-  echo "[molecule] failed: $(tr '\n' ' ' <"$logs/failed")(logs in $logs)"
+# xargs fails when a scenario did; its status also catches a scenario killed before it could record itself.
+status=0
+printf '%s\n' "$@" | xargs -P "$jobs" -I{} bash -c 'scenario "$1"' _ {} || status=$?
+if [ -s "$logs/failed" ] || [ "$status" -ne 0 ]; then
+  echo "[molecule] failed: $(tr '\n' ' ' <"$logs/failed" 2>/dev/null)(xargs exit $status; logs in $logs)"
   exit 1
 fi
 echo "[molecule] $# roles passed in $(($(date +%s) - start)) s, $jobs at a time"
