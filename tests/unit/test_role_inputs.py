@@ -1,12 +1,19 @@
 """Role entry validation and the checksummed download, run by Ansible on the controller."""
 
 import hashlib
+import importlib.util
 import json
 import os
 
 import pytest
 
-from tests.conftest import ansible_playbook
+from tests.conftest import ROOT, ansible_playbook
+
+_spec = importlib.util.spec_from_file_location(
+    "llm_backend_inputs", ROOT / "roles/llm_registry/filter_plugins/llm_backend_inputs.py"
+)
+_input_filters = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_input_filters)
 
 MODEL_VAR = json.dumps(
     {"llama_cpp_model": {"name": "m", "gguf": {"url": "http://x/m.gguf", "sha256": "b" * 64}}}
@@ -166,3 +173,104 @@ def test_vllm_restarts_when_any_model_file_changed_not_only_the_last(tmp_path):
     second = ansible_playbook(*args, inventory="localhost,", local=True)
     assert second.returncode == 0, second.stdout
     assert json.loads(decision.read_text()) == {"changed": False, "files": []}
+
+
+# ---- inputs that open a way in, refused at role entry (llm_registry/filter_plugins/llm_backend_inputs.py)
+
+
+def _problems_run(tmp_path, role, variables):
+    return " ".join(_entry(tmp_path, role, "-e", json.dumps(variables)).stdout.split())
+
+
+def test_dangerous_llama_cpp_inputs_are_refused_each_naming_its_variable(tmp_path):
+    out = _problems_run(
+        tmp_path,
+        "llama_cpp",
+        {
+            "llama_cpp_archive_sha256": "a" * 64,
+            "llama_cpp_model": {
+                "name": "m",
+                "gguf": {"url": "http://x/m.gguf", "file": "../../etc/x", "sha256": "b" * 64},
+            },
+            "llama_cpp_host": "0.0.0.0",
+            "llama_cpp_user": "root",
+            "llama_cpp_api_key": "# none",
+            "llama_cpp_extra_args": ["--host=0.0.0.0", "--api-key", "k"],
+        },
+    )
+    assert "llama_cpp: refused:" in out
+    for expected in (
+        "llama_cpp_host is '0.0.0.0', every interface",
+        "llama_cpp_bind_all_interfaces: true",
+        "llama_cpp_user is 'root'",
+        "llama_cpp_api_key is empty, a comment",
+        "llama_cpp_extra_args sets --host",
+        "llama_cpp_extra_args sets --api-key",
+        "model file name '../../etc/x'",
+    ):
+        assert expected in out
+    assert "# none" not in out.split("llama_cpp: refused:")[0][-200:]
+
+
+def test_dangerous_vllm_and_ollama_inputs_are_refused(tmp_path):
+    vllm = _problems_run(
+        tmp_path,
+        "vllm",
+        {
+            "vllm_model": {
+                "name": "m",
+                "hf": {"base_url": "http://x", "files": [{"path": "/etc/passwd", "sha256": "c" * 64}]},
+            },
+            "vllm_host": "::",
+            "vllm_api_key": "",
+            "vllm_extra_args": ["--trust-remote-code"],
+        },
+    )
+    for expected in (
+        "vllm_host is '::'",
+        "vllm_api_key is empty",
+        "--trust-remote-code",
+        "vllm_trust_remote_code: true",
+        "model file name '/etc/passwd'",
+    ):
+        assert expected in vllm
+    ollama = _problems_run(
+        tmp_path,
+        "ollama",
+        {
+            "ollama_archive_sha256": "a" * 64,
+            "ollama_host": "0.0.0.0",
+            "ollama_environment_extra": {"OLLAMA_HOST": "0.0.0.0:11434"},
+            "ollama_models": [
+                {"name": "m", "gguf": {"url": "http://x/../m.gguf", "file": "a/../../m", "sha256": "b" * 64}}
+            ],
+        },
+    )
+    for expected in ("ollama_host is '0.0.0.0'", "sets OLLAMA_HOST", "model file name 'a/../../m'"):
+        assert expected in ollama
+
+
+def test_binding_every_interface_is_accepted_with_its_opt_in():
+    problems = _input_filters.llm_backend_input_problems(
+        "llama_cpp",
+        {"host": "0.0.0.0", "bind_all_interfaces": True, "api_key_enabled": True, "api_key": "k" * 32},
+    )
+    assert problems == []
+    assert (
+        _input_filters.llm_backend_input_problems(
+            "vllm", {"extra_args": ["--trust-remote-code"], "trust_remote_code": True}
+        )
+        == []
+    )
+    assert _input_filters.llm_gguf_file_name({"url": "http://m/x/y.gguf?a=1"}) == "y.gguf"
+
+
+def test_a_requirements_file_pinning_a_compromised_litellm_is_refused(tmp_path):
+    source = (ROOT / "roles/litellm/files/requirements.txt").read_text()
+    bad = tmp_path / "requirements.txt"
+    bad.write_text(source.replace("litellm==1.106.2 ", "litellm==1.82.8 "))
+    result = _entry(tmp_path, "litellm", "-e", f"litellm_requirements_file={bad}")
+    out = " ".join(result.stdout.split())
+    assert result.returncode != 0
+    assert f"litellm_requirements_file ({bad}) pins litellm 1.82.8;" in out
+    assert "litellm==1.106.2 (litellm_version)" in out

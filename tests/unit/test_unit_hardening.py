@@ -85,3 +85,24 @@ def test_exceptions_are_only_where_declared(rendered):
     assert "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX\n" in litellm
     assert "MemoryDenyWriteExecute=no" in (rendered / "vllm-cpu.service").read_text()
     assert "AF_NETLINK" in (rendered / "ollama-cpu.service").read_text()
+
+
+def test_units_carry_start_limits_open_files_and_no_memory_cap_by_default(rendered, tmp_path):
+    for unit in UNITS:
+        text = (rendered / f"{unit}.service").read_text()
+        assert "StartLimitIntervalSec=600" in text.split("[Service]")[0]
+        assert "StartLimitBurst=5" in text.split("[Service]")[0]
+        assert "RestartSec=3" in text
+        assert "LimitNOFILE=65536" in text
+        assert "MemoryMax" not in text
+    capped = ansible_playbook(
+        "tests/playbooks/render_units.yml",
+        *("-e", f"render_dir={tmp_path}", "-e", "role=litellm", "-e", "variant=capped"),
+        *("-e", "litellm_memory_max=2G", "-e", "litellm_limit_nofile=8192"),
+        inventory="localhost,",
+        local=True,
+    )
+    assert capped.returncode == 0, capped.stdout[-2000:]
+    text = (tmp_path / "litellm-capped.service").read_text()
+    assert "MemoryMax=2G" in text
+    assert "LimitNOFILE=8192" in text
