@@ -112,6 +112,9 @@ def ensure_host(api: docker.DockerClient, spec: HostSpec) -> Container:
             tmpfs={"/run": "", "/run/lock": "", "/tmp": ""},  # noqa: S108 (container tmpfs)
             volumes={"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "ro"}},
             cgroupns="host",
+            # The host firewall (llm_firewall) loads nftables rules in the container's own network
+            # namespace; NET_ADMIN is all it needs (--privileged fails here and is not wanted).
+            cap_add=["NET_ADMIN"],
             stop_signal="SIGRTMIN+3",
             shm_size="2g",  # a VM's /dev/shm is half its RAM; vLLM needs more than Docker's 64 MiB
             ports=spec.publish or {},

@@ -37,6 +37,7 @@ class Backend:
     requires_key: bool  # the backend itself authenticates callers
     port_variable: str
     models_dir: str
+    readiness_path: str  # GET answering 200 once the model is loaded, without a key
 
 
 def profile(name: str) -> Backend:
@@ -48,4 +49,5 @@ def profile(name: str) -> Backend:
         requires_key=spec["auth"] == "api_key",
         port_variable=f"{spec['role']}_port",
         models_dir=MODELS_DIR.get(name, ""),
+        readiness_path=spec["readiness_path"],
     )
