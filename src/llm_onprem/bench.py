@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -42,6 +43,8 @@ class Workload:
     timeout: float = 120
     # False: one JSON response per request (its time to first token is then its latency).
     stream: bool = True
+    # CA certificates for HTTPS targets (None: the system's).
+    ca_file: str | None = None
 
 
 @dataclass
@@ -141,7 +144,9 @@ async def run_level(
     limits = httpx.Limits(
         max_connections=concurrency * len(targets), max_keepalive_connections=concurrency * 2
     )
-    async with httpx.AsyncClient(timeout=work.timeout, limits=limits) as client:
+    async with httpx.AsyncClient(
+        timeout=work.timeout, limits=limits, verify=smoke.tls_verify(work.ca_file)
+    ) as client:
         # Warm-up: one request per target (connections, model caches), not recorded.
         for target in targets:
             await one_request(client, target, work)
@@ -188,6 +193,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", required=True, help="the gateway (or any endpoint)")
     parser.add_argument("--key-file", required=True, help="its key (as for smoke)")
     parser.add_argument(
+        "--ca-file",
+        default=os.environ.get("SSL_CERT_FILE") or None,
+        help="CA certificates for HTTPS URLs (default $SSL_CERT_FILE, else the system's)",
+    )
+    parser.add_argument(
         "--key-prefix", default="sk-", help="added to a key without it ('' for a backend's key)"
     )
     parser.add_argument("--name", default="gateway", help="label of --url in the reports")
@@ -224,7 +234,9 @@ def main_with(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         print(f"bench: key file: {error}", file=sys.stderr)
         return 2
-    work = Workload(args.model, args.max_tokens, timeout=args.timeout, stream=not args.no_stream)
+    work = Workload(
+        args.model, args.max_tokens, timeout=args.timeout, stream=not args.no_stream, ca_file=args.ca_file
+    )
     levels = []
     for c in args.concurrency:
         progress = stderr_progress(f"{c} client(s)")

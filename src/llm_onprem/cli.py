@@ -11,7 +11,8 @@ from pathlib import Path
 
 from llm_onprem import bench, paths, smoke
 
-GATEWAY_URL = f"http://127.0.0.1:{os.environ.get('LLM_ONPREM_GATEWAY_PORT', '4000')}"
+# The sandbox gateway's HTTPS port as the harness publishes it on this machine's loopback.
+GATEWAY_URL = f"https://127.0.0.1:{os.environ.get('LLM_ONPREM_GATEWAY_PORT', '4000')}"
 
 
 def _mirror_stage(args: argparse.Namespace) -> int:

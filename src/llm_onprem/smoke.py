@@ -1,8 +1,10 @@
 """`llm-onprem smoke`: prove an OpenAI-compatible endpoint works, in one screen.
 
-Checks, in order: a request without a key is refused with 401, a wrong key is refused (4xx),
-`/v1/models` lists the model, a completion comes back non-empty, a streamed completion arrives in
-chunks and ends with `[DONE]`. The exit code is 0 only when every check passed.
+Checks, in order: a request without a key is refused with 401, a wrong key and a near-miss of the
+real key (its last character changed) are refused (4xx) without echoing either key, `/v1/models`
+lists the model, a completion comes back non-empty and does not echo the key, a streamed completion
+arrives in chunks and ends with `[DONE]`. The exit code is 0 only when every check passed. HTTPS is
+verified against `--ca-file` (the gateway's generated CA) or the system's trust store.
 
 This file needs only the standard library and httpx, so it also runs as a script with any Python
 that has httpx: playbooks/verify.yml runs it on the gateway with LiteLLM's own interpreter.
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import ssl
 import sys
 import time
 from collections.abc import Callable
@@ -120,11 +123,31 @@ def _chat_body(model: str, max_tokens: int, stream: bool = False) -> dict[str, o
     }
 
 
-def run(url: str, key: str, model: str | None = None, max_tokens: int = 32, timeout: float = 120) -> Report:
+def tls_verify(ca_file: str | None) -> ssl.SSLContext | bool:
+    """httpx's `verify`: the CA file's certificates (the gateway's generated CA) or, without one, the
+    system trust store ($SSL_CERT_FILE / $SSL_CERT_DIR when set)."""
+    if ca_file:
+        return ssl.create_default_context(cafile=ca_file)
+    return ssl.create_default_context()
+
+
+def near_miss(key: str) -> str:
+    """The key with its last character changed: a wrong key that shares every other character."""
+    return key[:-1] + ("A" if key[-1:] != "A" else "B")
+
+
+def run(
+    url: str,
+    key: str,
+    model: str | None = None,
+    max_tokens: int = 32,
+    timeout: float = 120,
+    ca_file: str | None = None,
+) -> Report:
     report = Report(base_url(url), model or "")
     root = report.url
     auth = {"Authorization": f"Bearer {key}"}
-    with httpx.Client(timeout=timeout) as client:
+    with httpx.Client(timeout=timeout, verify=tls_verify(ca_file)) as client:
 
         def no_key() -> str:
             r = client.get(f"{root}/v1/models")
@@ -135,6 +158,13 @@ def run(url: str, key: str, model: str | None = None, max_tokens: int = 32, time
             r = client.get(f"{root}/v1/models", headers={"Authorization": "Bearer sk-wrong-key"})
             expect(400 <= r.status_code < 500, f"expected 4xx with a wrong key, got {r.status_code}")
             return f"{r.status_code} with a wrong key"
+
+        def near_miss_key() -> str:
+            r = client.get(f"{root}/v1/models", headers={"Authorization": f"Bearer {near_miss(key)}"})
+            expect(400 <= r.status_code < 500, f"expected 4xx with a near-miss key, got {r.status_code}")
+            echoed = [k for k in (key, near_miss(key)) if k.removeprefix("sk-") in r.text]
+            expect(not echoed, "the refusal echoes a key")
+            return f"{r.status_code} with the real key's last character changed"
 
         def models() -> str:
             r = client.get(f"{root}/v1/models", headers=auth)
@@ -150,6 +180,8 @@ def run(url: str, key: str, model: str | None = None, max_tokens: int = 32, time
             body = _chat_body(report.model, max_tokens)
             r = client.post(f"{root}/v1/chat/completions", headers=auth, json=body)
             r.raise_for_status()
+            bare = key.removeprefix("sk-")
+            expect(bare not in r.text and bare not in str(r.headers), "the response echoes the key")
             reply = r.json()
             text = (reply["choices"][0]["message"]["content"] or "").strip()
             expect(text, f"empty completion: {json.dumps(reply)[:300]}")
@@ -180,6 +212,7 @@ def run(url: str, key: str, model: str | None = None, max_tokens: int = 32, time
 
         _run(report, "no key -> 401", no_key)
         _run(report, "wrong key -> 4xx", wrong_key)
+        _run(report, "near-miss key -> 4xx", near_miss_key)
         if _run(report, "model listed", models):
             _run(report, "completion", completion)
             _run(report, "streamed completion", streamed)
@@ -187,7 +220,12 @@ def run(url: str, key: str, model: str | None = None, max_tokens: int = 32, time
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--url", required=True, help="gateway URL, e.g. http://127.0.0.1:4000/v1")
+    parser.add_argument("--url", required=True, help="gateway URL, e.g. https://127.0.0.1:4000/v1")
+    parser.add_argument(
+        "--ca-file",
+        default=os.environ.get("SSL_CERT_FILE") or None,
+        help="CA certificates to verify the gateway with (default $SSL_CERT_FILE, else the system's)",
+    )
     keys = parser.add_mutually_exclusive_group(required=True)
     keys.add_argument(
         "--key-file",
@@ -212,7 +250,14 @@ def main_with(args: argparse.Namespace) -> int:
         source = f"--key-env {args.key_env}" if args.key_env else f"--key-file {args.key_file}"
         print(f"smoke: {source}: {error}", file=sys.stderr)
         return 2
-    report = run(args.url, key, args.model or None, max_tokens=args.max_tokens, timeout=args.timeout)
+    report = run(
+        args.url,
+        key,
+        args.model or None,
+        max_tokens=args.max_tokens,
+        timeout=args.timeout,
+        ca_file=args.ca_file,
+    )
     print(json.dumps(report.as_dict()) if args.json else report.render())
     return 0 if report.ok else 1
 

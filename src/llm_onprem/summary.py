@@ -1,4 +1,5 @@
-"""The endpoint `make demo` verified: gateway URL, model, where the key is (never the key), the completion."""
+"""The endpoint `make demo` verified: gateway URL, CA file, model, where the key is (never the key), the
+completion."""
 
 from __future__ import annotations
 
@@ -14,15 +15,17 @@ def print_summary(inventory: str, gateway_url: str) -> int:
         return 1
     report = json.loads(report_file.read_text())
     key_file = Path(inventory) / ".secrets" / "litellm_master_key"
+    ca_file = Path(inventory) / ".secrets" / "tls" / "ca.crt"
     lines = [
         "",
         "llm-onprem sandbox: an authenticated OpenAI-compatible endpoint, verified",
         f"  gateway URL : {gateway_url}/v1",
+        f"  CA          : {ca_file} (the generated CA that signed the gateway's certificate)",
         f"  model       : {report['model']}",
         f"  master key  : {key_file} (prefix it with sk-), also LITELLM_MASTER_KEY on the gateway",
         f"  completion  : {report['completion']!r}",
         f"  checks      : {', '.join(report['checks'])}",
-        "  try it      : curl -s " + gateway_url + "/v1/chat/completions"
+        f"  try it      : curl -s --cacert {ca_file} {gateway_url}/v1/chat/completions"
         ' -H "Authorization: Bearer sk-$(cat ' + str(key_file) + ')"'
         " -H 'Content-Type: application/json'"
         ' -d \'{"model": "' + report["model"] + '", "messages": [{"role": "user", "content": "Hi"}]}\'',

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import ssl
 
 import httpx
 import pytest
@@ -36,9 +37,14 @@ def gateway():
     return testinfra.get_host(f"docker://{GATEWAY}")
 
 
+# The CA that llm_ingress generated and that signed the gateway's certificate.
+CA_FILE = SECRETS / "tls" / "ca.crt"
+
+
 @pytest.fixture(scope="session")
 def gateway_url() -> str:
-    return f"http://127.0.0.1:{os.environ.get('LLM_ONPREM_GATEWAY_PORT', '4000')}"
+    """The gateway's public HTTPS port (llm_ingress), published on this machine's loopback."""
+    return f"https://127.0.0.1:{os.environ.get('LLM_ONPREM_GATEWAY_PORT', '4000')}"
 
 
 @pytest.fixture(scope="session")
@@ -48,5 +54,7 @@ def master_key() -> str:
 
 @pytest.fixture(scope="session")
 def client(gateway_url):
-    with httpx.Client(base_url=gateway_url, timeout=120) as http:
+    with httpx.Client(
+        base_url=gateway_url, timeout=120, verify=ssl.create_default_context(cafile=CA_FILE)
+    ) as http:
         yield http

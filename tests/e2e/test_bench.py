@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from tests.conftest import ROOT
-from tests.e2e.conftest import BACKEND, MODEL, SECRETS
+from tests.e2e.conftest import BACKEND, CA_FILE, MODEL, SECRETS
 
 pytestmark = pytest.mark.e2e
 
@@ -17,7 +17,7 @@ def _bench(backend, backend_profile, gateway_url, *args: str, timeout: int):
     address = backend.interface("eth0").addresses[0]
     cmd = [
         str(ROOT / ".venv" / "bin" / "llm-onprem"), "bench",
-        "--url", gateway_url, "--key-file", str(SECRETS / "litellm_master_key"),
+        "--url", gateway_url, "--key-file", str(SECRETS / "litellm_master_key"), "--ca-file", str(CA_FILE),
         "--direct-url", f"http://{address}:{backend_profile.port}", "--model", MODEL, *args,
     ]  # fmt: skip
     if backend_profile.requires_key:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import ssl
 import stat
 import time
 from urllib.parse import urlsplit
@@ -11,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import ROOT, ansible_playbook, recap
-from tests.e2e.conftest import MODEL, SECRETS, SELECTED
+from tests.e2e.conftest import CA_FILE, MODEL, SECRETS, SELECTED
 
 pytestmark = pytest.mark.e2e
 
@@ -58,15 +59,19 @@ def test_backend_refuses_callers_without_its_key(gateway, backend, backend_profi
     assert gateway.check_output("python3 -c %s", probe) == "401"
 
 
-def test_gateway_listens(gateway):
-    assert gateway.socket("tcp://0.0.0.0:4000").is_listening
+def test_gateway_serves_https_publicly_and_litellm_on_loopback_only(gateway):
+    listening = gateway.socket.get_listening_sockets()
+    assert "tcp://0.0.0.0:443" in listening
+    assert "tcp://127.0.0.1:4000" in listening
+    assert not [s for s in listening if s.endswith(":4000") and s != "tcp://127.0.0.1:4000"]
 
 
 def test_gateway_keeps_idle_client_connections_open(gateway_url):
-    """litellm_keepalive_timeout (75 s): a pooled connection idle for 7 s is still usable (uvicorn's
-    default of 5 s would have closed it)."""
+    """llm_ingress_timeout_http_keep_alive (75 s): a pooled connection idle for 7 s is still usable
+    (uvicorn's default of 5 s would have closed it)."""
     url = urlsplit(gateway_url)
-    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    context = ssl.create_default_context(cafile=CA_FILE)
+    connection = http.client.HTTPSConnection(url.hostname, url.port, timeout=10, context=context)
     try:
         for pause in (0, 7):
             time.sleep(pause)
@@ -84,10 +89,15 @@ def test_no_key_is_401(client):
     assert client.post("/v1/chat/completions", json=CHAT).status_code == 401
 
 
-def test_wrong_key_is_rejected(client):
-    response = client.post("/v1/chat/completions", json=CHAT, headers={"Authorization": "Bearer sk-wrong"})
-    assert 400 <= response.status_code < 500
-    assert "Paris" not in response.text
+def test_wrong_and_near_miss_keys_are_400_without_a_database(client, master_key):
+    """LiteLLM without a database answers a key that is not the master key with 400 (README, "Auth
+    semantics"); a near-miss of the master key is no different, and no refusal echoes either key."""
+    near_miss = master_key[:-1] + ("A" if master_key[-1] != "A" else "B")
+    for key in ("sk-wrong", near_miss):
+        response = client.post("/v1/chat/completions", json=CHAT, headers={"Authorization": f"Bearer {key}"})
+        assert response.status_code == 400, response.text
+        assert "Paris" not in response.text
+        assert master_key[3:-1] not in response.text
 
 
 def test_models_lists_the_catalog(client, master_key):
@@ -129,9 +139,12 @@ def test_streaming_chunks_end_with_done(client, master_key):
 def test_secrets_are_private_on_the_controller():
     assert stat.S_IMODE(SECRETS.stat().st_mode) == 0o700
     files = [p for p in SECRETS.rglob("*") if p.is_file()]
-    assert {p.name for p in files} >= {"litellm_master_key", "backend_api_key"}
+    assert {p.name for p in files} >= {"litellm_master_key", "backend_api_key", "ca.key", "ca.crt"}
     for path in files:
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+        # The CA certificate is what clients are given; everything else is a secret.
+        expected = 0o644 if path.name == "ca.crt" else 0o600
+        assert stat.S_IMODE(path.stat().st_mode) == expected, path
+    assert stat.S_IMODE((SECRETS / "tls").stat().st_mode) == 0o700
 
 
 def test_gateway_config_holds_no_secret(gateway, master_key):

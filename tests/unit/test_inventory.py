@@ -6,7 +6,7 @@ def test_sandbox_inventory_hosts_and_published_gateway():
     specs = {s.name: s for s in sandbox_hosts(ROOT / "inventories/sandbox/hosts.yml", 14000)}
     assert set(specs) == {"llm-onprem-backend-1", "llm-onprem-gateway-1"}
     assert specs["llm-onprem-backend-1"].publish is None
-    assert specs["llm-onprem-gateway-1"].publish == {"4000/tcp": ("127.0.0.1", 14000)}
+    assert specs["llm-onprem-gateway-1"].publish == {"443/tcp": ("127.0.0.1", 14000)}
 
 
 def test_hosts_in_several_groups_are_started_once(tmp_path):

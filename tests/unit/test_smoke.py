@@ -80,7 +80,7 @@ def test_an_endpoint_without_auth_fails(open_door, tmp_path, capsys):
     assert main(["smoke", "--url", open_door, "--key-file", str(key), "--timeout", "5"]) == 1
     out = capsys.readouterr().out
     assert "[FAIL] no key -> 401" in out
-    assert "FAILED: 1/5 checks passed" in out
+    assert "FAILED: 1/6 checks passed" in out
 
 
 def test_missing_key_file_exits_2(tmp_path, capsys):
@@ -94,25 +94,30 @@ def test_backend_key_from_the_compose_env(tmp_path):
     assert smoke.read_key(path, "LLM_BACKEND_API_KEY", prefix="") == "abc"
 
 
-def test_runs_as_a_script_with_the_key_in_the_environment(open_door):
-    """verify.yml runs the file itself with the gateway's interpreter, the key in the environment."""
-    import os
+def test_runs_as_a_script_with_the_key_in_the_gateways_env_file(open_door, tmp_path):
+    """verify.yml runs the file itself with the gateway's interpreter, reading the key from LiteLLM's
+    env file on the gateway (never on a command line or in the environment of the remote command)."""
     import subprocess
     import sys
 
     script = smoke.__file__
-    env = {**os.environ, "SMOKE_KEY": "sk-x"}
+    env_file = tmp_path / "litellm.env"
+    env_file.write_text("LITELLM_LOG=ERROR\nLITELLM_MASTER_KEY=sk-x\n")
     result = subprocess.run(
-        [sys.executable, script, "--url", open_door, "--key-env", "SMOKE_KEY", "--json", "--timeout", "5"],
+        [sys.executable, script, "--url", open_door, "--key-file", str(env_file), "--json", "--timeout", "5"],
         capture_output=True,
         text=True,
-        env=env,
         check=False,
     )
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     assert report["ok"] is False
-    assert [c["name"] for c in report["checks"]][:3] == ["no key -> 401", "wrong key -> 4xx", "model listed"]
+    assert [c["name"] for c in report["checks"]][:4] == [
+        "no key -> 401",
+        "wrong key -> 4xx",
+        "near-miss key -> 4xx",
+        "model listed",
+    ]
     unset = subprocess.run(
         [sys.executable, script, "--url", open_door, "--key-env", "NOT_SET_ANYWHERE"],
         capture_output=True,
@@ -121,3 +126,35 @@ def test_runs_as_a_script_with_the_key_in_the_environment(open_door):
     )
     assert unset.returncode == 2
     assert "NOT_SET_ANYWHERE" in unset.stderr
+
+
+class _Echo(BaseHTTPRequestHandler):
+    """Refuses every key but the right one, and echoes the key it was sent (a leak smoke must catch)."""
+
+    def do_GET(self):
+        sent = self.headers.get("Authorization", "").removeprefix("Bearer ")
+        ok = sent == "sk-" + "r" * 20
+        body = json.dumps({"data": [{"id": "m"}]} if ok else {"error": f"bad key {sent}"}).encode()
+        self.send_response(200 if ok else (401 if not sent else 400))
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_refusal_that_echoes_the_key_fails(tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        report = smoke.run(f"http://127.0.0.1:{server.server_address[1]}", "sk-" + "r" * 20, timeout=5)
+    finally:
+        server.shutdown()
+    by_name = {c.name: c for c in report.checks}
+    assert by_name["no key -> 401"].ok
+    assert not by_name["near-miss key -> 4xx"].ok
+    assert "echoes a key" in by_name["near-miss key -> 4xx"].detail
+    assert smoke.near_miss("sk-abcA") == "sk-abcB"
+    assert smoke.near_miss("sk-abc") == "sk-abA"

@@ -29,8 +29,39 @@ def test_service_active_and_enabled(host):
     assert service.is_enabled
 
 
-def test_gateway_listens_on_all_interfaces(host):
-    assert host.socket(f"tcp://0.0.0.0:{PORT}").is_listening
+def test_litellm_listens_on_loopback_and_the_ingress_on_all_interfaces(host):
+    listening = host.socket.get_listening_sockets()
+    assert [s for s in listening if s.endswith(f":{PORT}")] == [f"tcp://127.0.0.1:{PORT}"]
+    assert "tcp://0.0.0.0:443" in listening
+
+
+_HTTPS = """
+import json, ssl, sys, urllib.request, urllib.error
+context = ssl.create_default_context(cafile="/etc/haproxy/tls/ca.crt")
+data = sys.argv[3].encode() or None
+req = urllib.request.Request(sys.argv[1], data=data, method="POST" if data else "GET")
+req.add_header("Content-Type", "application/json")
+req.add_header("Authorization", "Bearer " + sys.argv[2])
+try:
+    resp = urllib.request.urlopen(req, timeout=120, context=context)
+    print(resp.status, resp.read().decode())
+except urllib.error.HTTPError as err:
+    print(err.code, err.read().decode())
+"""
+
+
+def test_completion_over_https_through_the_ingress_with_the_generated_ca(host):
+    body = json.dumps({"model": MODEL, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 8})
+    for name in ("127.0.0.1", "localhost", host.check_output("hostname")):
+        out = host.check_output(
+            "python3 -c %s %s %s %s", _HTTPS, f"https://{name}/v1/chat/completions", _master_key(host), body
+        )
+        status, _, text = out.partition(" ")
+        assert status == "200", out
+        assert json.loads(text)["choices"][0]["message"]["content"].strip()
+    key = host.file("/etc/haproxy/tls/gateway.pem.key")
+    assert key.mode == 0o600
+    assert key.user == "root"
 
 
 def test_backend_stays_on_loopback(host):
