@@ -30,7 +30,7 @@ MOLECULE_ROLES := vllm litellm nvidia_driver nvidia_container_toolkit ollama lla
 MOLECULE_JOBS ?= 2
 
 .PHONY: help venv engine images bootstrap mirror mirror-serve sandbox sandbox-down site verify demo \
-        dev-env dev-up dev-down dev-smoke standin-images compose \
+        dev-env dev-up dev-down dev-smoke standin-images compose licenses \
         test lint unit molecule vsphere vsphere-tools e2e gpu-test vllm-lock litellm-lock clean
 
 help: ## List the targets
@@ -65,6 +65,10 @@ mirror: venv ## Stage the artifact mirror under $LLM_ONPREM_CACHE (MIRROR_BACKEN
 	$(if $(call mirror_has,vllm),scripts/stage-hf-model.sh $(MIRROR))
 	$(if $(call mirror_has,gpu),scripts/build-nvidia-container-toolkit.sh $(MIRROR) $(NVIDIA_CTK_VERSION))
 	$(BIN)/llm-onprem mirror manifest --dir $(MIRROR)
+	$(BIN)/llm-onprem mirror licenses --dir $(MIRROR) --licenses $(MIRROR)/LICENSES.md
+
+licenses: mirror ## LICENSES.md from the mirror's manifest (MIRROR_BACKENDS=all: everything it can hold)
+	$(BIN)/llm-onprem mirror licenses --dir $(MIRROR)
 
 mirror-serve: bootstrap mirror ## Serve the mirror on the sandbox network
 	$(BIN)/llm-onprem sandbox mirror --mirror $(MIRROR)
@@ -95,8 +99,14 @@ GPU ?=
 DEV_ENV ?= compose/.env
 DEV_PROJECT ?= llm-onprem-dev
 DEV_FILES ?= -f compose/compose.yaml $(if $(GPU),-f compose/compose.gpu.yaml)
-DEV_COMPOSE = $(if $(PROFILE),COMPOSE_PROFILES=$(PROFILE)) $(COMPOSE) -p $(DEV_PROJECT) --project-directory compose \
-              --env-file $(DEV_ENV) $(DEV_FILES)
+# HTTPS: LITELLM_HTTPS=1 in compose/.env (LiteLLM's own TLS, a certificate from `llm-onprem dev-tls`
+# kept in tls/ next to the env file; compose/compose.https.yaml). Default: plain HTTP on 127.0.0.1.
+DEV_HTTPS = $(shell sed -n 's/^LITELLM_HTTPS=//p' $(DEV_ENV) 2>/dev/null | tail -n1)
+DEV_TLS_DIR = $(abspath $(dir $(DEV_ENV)))/tls
+DEV_SCHEME = $(if $(filter 1 true yes,$(DEV_HTTPS)),https,http)
+DEV_COMPOSE = $(if $(PROFILE),COMPOSE_PROFILES=$(PROFILE)) LITELLM_TLS_DIR=$(DEV_TLS_DIR) $(COMPOSE) \
+              -p $(DEV_PROJECT) --project-directory compose --env-file $(DEV_ENV) $(DEV_FILES) \
+              $(if $(filter https,$(DEV_SCHEME)),-f $(CURDIR)/compose/compose.https.yaml)
 # A setting of compose/.env, read when the recipe runs (shell syntax, with a default).
 dev_setting = $$(sed -n 's/^$(1)=//p' $(DEV_ENV) | tail -n1 | grep . || echo $(2))
 
@@ -110,11 +120,13 @@ $(DEV_ENV): | compose/.env.example
 dev-up: $(DEV_ENV) ## Start a dev stack and wait until healthy: make dev-up PROFILE=llamacpp|ollama|vllm [GPU=1]
 	@! grep -qE '^(LITELLM_MASTER_KEY|LLM_BACKEND_API_KEY)=generate$$' $(DEV_ENV) || \
 	  { echo "$(DEV_ENV): replace the 'generate' placeholders (or delete the file and run make dev-env)"; exit 1; }
+	$(if $(filter https,$(DEV_SCHEME)),$(BIN)/llm-onprem dev-tls --dir $(DEV_TLS_DIR))
 	$(DEV_COMPOSE) up -d --wait $(DEV_UP_ARGS)
-	@echo "gateway: http://127.0.0.1:$(call dev_setting,LITELLM_PORT,4000)/v1  model: $(call dev_setting,LLM_MODEL_NAME,?)  key: LITELLM_MASTER_KEY in $(DEV_ENV)"
+	@echo "gateway: $(DEV_SCHEME)://127.0.0.1:$(call dev_setting,LITELLM_PORT,4000)/v1  model: $(call dev_setting,LLM_MODEL_NAME,?)  key: LITELLM_MASTER_KEY in $(DEV_ENV)$(if $(filter https,$(DEV_SCHEME)),  CA: $(DEV_TLS_DIR)/ca.crt)"
 
 dev-smoke: venv ## A completion (and the auth checks) through the dev stack's gateway
-	$(BIN)/llm-onprem smoke --url http://127.0.0.1:$(call dev_setting,LITELLM_PORT,4000)/v1 \
+	$(BIN)/llm-onprem smoke --url $(DEV_SCHEME)://127.0.0.1:$(call dev_setting,LITELLM_PORT,4000)/v1 \
+	  $(if $(filter https,$(DEV_SCHEME)),--ca-file $(DEV_TLS_DIR)/ca.crt) \
 	  --key-file $(DEV_ENV) --model "$(call dev_setting,LLM_MODEL_NAME,)"
 
 dev-down: $(DEV_ENV) ## Stop the dev stack (make dev-down VOLUMES=1 also drops the model volumes)

@@ -31,6 +31,21 @@ def _mirror_manifest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mirror_licenses(args: argparse.Namespace) -> int:
+    from llm_onprem import mirror_licenses
+
+    try:
+        changed = mirror_licenses.write(Path(args.dir), Path(args.licenses), check=args.check)
+    except mirror_licenses.MissingLicense as error:
+        print(f"mirror licenses: {error}", file=sys.stderr)
+        return 1
+    for path in changed:
+        print(f"{'out of date' if args.check else 'updated'}: {path}")
+    if not args.check:
+        print(f"wrote {Path(args.dir) / 'sbom.cdx.json'}")
+    return 1 if changed and args.check else 0
+
+
 def _sandbox_up(args: argparse.Namespace) -> int:
     from llm_onprem import sandbox
     from llm_onprem.inventory import sandbox_hosts
@@ -71,6 +86,15 @@ def _summary(args: argparse.Namespace) -> int:
     return summary.print_summary(args.inventory, args.gateway_url)
 
 
+def _dev_tls(args: argparse.Namespace) -> int:
+    from llm_onprem import dev_tls
+
+    directory = Path(args.dir)
+    issued = dev_tls.ensure(directory)
+    print(f"{'issued' if issued else 'kept'}: {directory / 'gateway.crt'} (CA: {directory / 'ca.crt'})")
+    return 0
+
+
 def _docs(args: argparse.Namespace) -> int:
     from llm_onprem import role_docs
 
@@ -96,6 +120,16 @@ def build_parser() -> argparse.ArgumentParser:
     manifest = mirror.add_parser("manifest", help="rewrite SHA256SUMS and manifest.json")
     manifest.add_argument("--dir", default=str(paths.mirror_dir()))
     manifest.set_defaults(func=_mirror_manifest)
+    licenses = mirror.add_parser(
+        "licenses",
+        help="LICENSES.md and the mirror's CycloneDX SBOM from the manifest (a missing licence fails)",
+    )
+    licenses.add_argument("--dir", default=str(paths.mirror_dir()))
+    licenses.add_argument("--licenses", default="LICENSES.md")
+    licenses.add_argument(
+        "--check", action="store_true", help="only report whether LICENSES.md is out of date"
+    )
+    licenses.set_defaults(func=_mirror_licenses)
 
     sandbox = sub.add_parser("sandbox", help="sandbox hosts").add_subparsers(dest="action", required=True)
     up = sandbox.add_parser("up", help="start the mirror and the inventory's hosts as containers")
@@ -141,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--inventory", default="inventories/sandbox")
     summary.add_argument("--gateway-url", default=GATEWAY_URL)
     summary.set_defaults(func=_summary)
+
+    tls = sub.add_parser(
+        "dev-tls", help="a CA and a localhost certificate for the compose stack's HTTPS setting"
+    )
+    tls.add_argument("--dir", default="compose/tls")
+    tls.set_defaults(func=_dev_tls)
 
     docs = sub.add_parser("docs", help="regenerate the role READMEs' variable tables from argument_specs")
     docs.add_argument("--roles", default="roles")

@@ -149,6 +149,10 @@ def _previous_hashes(mirror: Path) -> dict[str, tuple[int, int, str]]:
         return {}
 
 
+# Files that describe the mirror (written after the manifest by `mirror licenses`), not artifacts.
+METADATA = {"SHA256SUMS", "manifest.json", "sbom.cdx.json", "LICENSES.md"}
+
+
 def write_manifest(mirror: Path) -> list[StagedFile]:
     """Write SHA256SUMS and manifest.json over every file in the mirror. A file whose size and
     modification time are those the previous manifest recorded keeps its sha256 (the mirror is 3.7 GB
@@ -158,7 +162,11 @@ def write_manifest(mirror: Path) -> list[StagedFile]:
     mtimes: dict[str, int] = {}
     for path in sorted(p for p in mirror.rglob("*") if p.is_file()):
         rel = path.relative_to(mirror).as_posix()
-        if rel in {"SHA256SUMS", "manifest.json"} or rel.endswith(".part") or "/.staged-" in rel:
+        if (
+            rel in {"SHA256SUMS", "manifest.json", "sbom.cdx.json"}
+            or rel.endswith(".part")
+            or "/.staged-" in rel
+        ):
             continue
         info = path.stat()
         known = previous.get(rel)

@@ -123,8 +123,8 @@ def stack(tmp_path):
     """Yields a function that brings a profile up; always takes the project down (-v) afterwards."""
     started: list[Path] = []
 
-    def up(profile: str, images: dict[str, str]) -> Path:
-        env_file = _env(tmp_path, profile, images)
+    def up(profile: str, images: dict[str, str], **extra: str) -> Path:
+        env_file = _env(tmp_path, profile, images, **extra)
         started.append(env_file)
         start = time.monotonic()
         result = _make("dev-up", env_file, DEV_UP_ARGS="--pull never")
@@ -137,21 +137,34 @@ def stack(tmp_path):
         _make("dev-down", env_file, VOLUMES="1", timeout=120)
 
 
-@pytest.mark.parametrize("profile", ["llamacpp", "ollama", "vllm"])
-def test_dev_stack_serves_a_completion_through_the_gateway(stack, images, profile):
-    env_file = stack(profile, images)
+# HTTPS is one setting away (LITELLM_HTTPS=1): the llamacpp stack runs with it, the others with the
+# default plain HTTP on 127.0.0.1.
+@pytest.mark.parametrize(("profile", "https"), [("llamacpp", True), ("ollama", False), ("vllm", False)])
+def test_dev_stack_serves_a_completion_through_the_gateway(stack, images, profile, https):
+    env_file = stack(profile, images, **({"LITELLM_HTTPS": "1"} if https else {}))
     settings = read_env(env_file)
-    gateway = f"http://127.0.0.1:{PORTS['LITELLM_PORT']}"
+    scheme = "https" if https else "http"
+    gateway = f"{scheme}://127.0.0.1:{PORTS['LITELLM_PORT']}"
+    ca_file = str(env_file.parent / "tls" / "ca.crt") if https else None
 
     # The make target developers run: auth checks, models, completion, stream.
     result = _make("dev-smoke", env_file, timeout=300)
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "OK: 5/5 checks passed" in result.stdout
+    assert "OK: 6/6 checks passed" in result.stdout
+    assert f"smoke {gateway}" in result.stdout
 
-    report = smoke.run(gateway, settings["LITELLM_MASTER_KEY"], settings["LLM_MODEL_NAME"], max_tokens=16)
+    report = smoke.run(
+        gateway, settings["LITELLM_MASTER_KEY"], settings["LLM_MODEL_NAME"], max_tokens=16, ca_file=ca_file
+    )
     assert report.ok, report.render()
     assert report.completion.strip()
+    if https:
+        # Plain HTTP on the HTTPS port gets no answer from LiteLLM; the CA is needed.
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"http://127.0.0.1:{PORTS['LITELLM_PORT']}/v1/models", timeout=10)
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{gateway}/health/liveliness", timeout=10)
 
     # Every published port is on loopback; the backend answers directly there too.
     containers = _containers()

@@ -1,5 +1,6 @@
 """The dev stacks' compose files, rendered by `docker compose config` (no engine needed)."""
 
+import json
 import re
 import subprocess
 
@@ -127,3 +128,24 @@ def test_dev_env_generates_private_keys_once(tmp_path):
     other = tmp_path / "other.env"
     subprocess.run([*make[:-1], f"DEV_ENV={other}"], cwd=ROOT, check=True, capture_output=True)
     assert read_env(other)["LITELLM_MASTER_KEY"] != first["LITELLM_MASTER_KEY"]
+
+
+def test_https_setting_mounts_the_certificate_and_probes_over_tls(env_for, tmp_path):
+    """LITELLM_HTTPS=1: `make dev-up` adds compose.https.yaml (LiteLLM's own TLS); still loopback only."""
+    env_file = env_for("llamacpp", LITELLM_HTTPS="1")
+    https = ROOT / "compose" / "compose.https.yaml"
+    missing = compose(env_file, "config", "-q", files=(https,))
+    assert missing.returncode != 0
+    assert "LITELLM_TLS_DIR" in missing.stderr
+    result = compose(
+        env_file, "config", "--format", "json", files=(https,), environ={"LITELLM_TLS_DIR": str(tmp_path)}
+    )
+    assert result.returncode == 0, result.stderr
+    litellm = json.loads(result.stdout)["services"]["litellm"]
+    assert litellm["environment"]["SSL_CERTFILE_PATH"] == "/etc/litellm/tls/gateway.crt"
+    assert litellm["environment"]["SSL_KEYFILE_PATH"] == "/etc/litellm/tls/gateway.key"
+    tls = [v for v in litellm["volumes"] if v["target"] == "/etc/litellm/tls"]
+    assert tls[0]["source"] == str(tmp_path)
+    assert tls[0]["read_only"] is True
+    assert "https://127.0.0.1:4000/health/liveliness" in " ".join(litellm["healthcheck"]["test"])
+    assert all(p["host_ip"] == "127.0.0.1" for p in litellm["ports"])
