@@ -24,7 +24,7 @@ INVENTORY ?= inventories/sandbox
 EXPECTED_GPUS ?=
 # Longest scenario first (measured alone: vllm 238 s, litellm 144, nvidia_driver 100, toolkit 81,
 # ollama 79, llama_cpp 73, docker_engine 60), so that two at a time finish close together.
-MOLECULE_ROLES := vllm litellm nvidia_driver nvidia_container_toolkit ollama llama_cpp docker_engine
+MOLECULE_ROLES := vllm litellm nvidia_driver nvidia_container_toolkit ollama llama_cpp docker_engine llm_firewall
 # Scenarios side by side (scripts/molecule-roles.sh): 2 took 518 s for what one after another took
 # 775 s on 2 cores; MOLECULE_JOBS=1 runs them one at a time.
 MOLECULE_JOBS ?= 2

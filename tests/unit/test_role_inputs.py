@@ -274,3 +274,17 @@ def test_a_requirements_file_pinning_a_compromised_litellm_is_refused(tmp_path):
     assert result.returncode != 0
     assert f"litellm_requirements_file ({bad}) pins litellm 1.82.8;" in out
     assert "litellm==1.106.2 (litellm_version)" in out
+
+
+def test_a_site_certificate_without_its_key_is_refused_and_no_key_is_shown(tmp_path):
+    only_cert = _entry(
+        tmp_path, "llm_ingress", "-e", "llm_ingress_tls_certificate=-----BEGIN CERTIFICATE-----x"
+    )
+    out = " ".join(only_cert.stdout.split())
+    assert only_cert.returncode != 0
+    assert "llm_ingress_tls_certificate and llm_ingress_tls_private_key are given together" in out
+    secret = "-----BEGIN PRIVATE KEY-----Zq8notshown"
+    only_key = _entry(tmp_path, "llm_ingress", "-e", f"llm_ingress_tls_private_key={secret}", "-vvv")
+    assert only_key.returncode != 0
+    assert "are given together" in " ".join(only_key.stdout.split())
+    assert "Zq8notshown" not in only_key.stdout + only_key.stderr
