@@ -22,11 +22,13 @@ export LLM_BACKEND ?= llama_cpp
 E2E_BACKENDS := llama_cpp ollama vllm
 INVENTORY ?= inventories/sandbox
 EXPECTED_GPUS ?=
-# Longest scenario first (measured alone: vllm 238 s, litellm 144, nvidia_driver 100, toolkit 81,
-# ollama 79, llama_cpp 73, docker_engine 60), so that two at a time finish close together.
+# Longest scenario first (measured alone: vllm 238 s, litellm 144 before it gained the ingress,
+# nvidia_driver 100, toolkit 81, ollama 79, llama_cpp 73, docker_engine 60; llm_firewall 55 two at a
+# time), so that two at a time finish close together.
 MOLECULE_ROLES := vllm litellm nvidia_driver nvidia_container_toolkit ollama llama_cpp docker_engine llm_firewall
 # Scenarios side by side (scripts/molecule-roles.sh): 2 took 518 s for what one after another took
-# 775 s on 2 cores; MOLECULE_JOBS=1 runs them one at a time.
+# 775 s on 2 cores (7 roles); 8 roles, the ingress in litellm's, 518 s again. MOLECULE_JOBS=1 runs
+# them one at a time.
 MOLECULE_JOBS ?= 2
 
 .PHONY: help venv engine images bootstrap mirror mirror-serve sandbox sandbox-down site verify demo \
