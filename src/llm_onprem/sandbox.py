@@ -11,6 +11,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import docker
 from docker.errors import NotFound
@@ -99,9 +100,34 @@ def _mirror_source(container: Container) -> str | None:
     return None
 
 
+# What every sandbox host is created with beyond the defaults (llm_firewall loads nftables rules).
+CAPABILITIES = ["NET_ADMIN"]
+
+
+def outdated(attrs: dict[str, Any], spec: HostSpec) -> str:
+    """Why a running host container no longer matches what `ensure_host` would create (a sandbox
+    started by an older checkout: another published port, a capability it now needs), or ""."""
+    config = attrs.get("HostConfig") or {}
+    missing = [c for c in CAPABILITIES if c not in (config.get("CapAdd") or [])]
+    if missing:
+        return f"it lacks {', '.join(missing)}"
+    wanted = {
+        port: [{"HostIp": host_ip, "HostPort": str(host_port)}]
+        for port, (host_ip, host_port) in (spec.publish or {}).items()
+    }
+    if (config.get("PortBindings") or {}) != wanted:
+        return f"it publishes {config.get('PortBindings') or 'nothing'}, not {wanted or 'nothing'}"
+    return ""
+
+
 def ensure_host(api: docker.DockerClient, spec: HostSpec) -> Container:
     ensure_network(api)
     container = _running(api, spec.name)
+    reason = outdated(container.attrs, spec) if container is not None else ""
+    if container is not None and reason:
+        log(f"{spec.name} was created by an older checkout ({reason}): recreating it")
+        container.remove(force=True)
+        container = None
     if container is None:
         container = api.containers.run(
             SYSTEMD_IMAGE,
@@ -114,7 +140,7 @@ def ensure_host(api: docker.DockerClient, spec: HostSpec) -> Container:
             cgroupns="host",
             # The host firewall (llm_firewall) loads nftables rules in the container's own network
             # namespace; NET_ADMIN is all it needs (--privileged fails here and is not wanted).
-            cap_add=["NET_ADMIN"],
+            cap_add=CAPABILITIES,
             stop_signal="SIGRTMIN+3",
             shm_size="2g",  # a VM's /dev/shm is half its RAM; vLLM needs more than Docker's 64 MiB
             ports=spec.publish or {},

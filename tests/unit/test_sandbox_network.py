@@ -44,3 +44,25 @@ def test_an_existing_sandbox_network_is_reused():
     sandbox.ensure_network(api)  # type: ignore[arg-type]
     assert api.networks.created == []
     assert [n.name for n in sandbox.sandbox_networks(api)] == ["llm-onprem"]  # type: ignore[arg-type]
+
+
+def test_a_host_from_an_older_checkout_is_recreated_for_what_changed():
+    gateway = sandbox.HostSpec("gw", publish={"443/tcp": ("127.0.0.1", 4000)})
+    current = {
+        "HostConfig": {
+            "CapAdd": ["NET_ADMIN"],
+            "PortBindings": {"443/tcp": [{"HostIp": "127.0.0.1", "HostPort": "4000"}]},
+        }
+    }
+    assert sandbox.outdated(current, gateway) == ""
+    before_tls = {
+        "HostConfig": {
+            "CapAdd": ["NET_ADMIN"],
+            "PortBindings": {"4000/tcp": [{"HostIp": "127.0.0.1", "HostPort": "4000"}]},
+        }
+    }
+    assert "publishes {'4000/tcp'" in sandbox.outdated(before_tls, gateway)
+    before_firewall = {"HostConfig": {"CapAdd": None, "PortBindings": current["HostConfig"]["PortBindings"]}}
+    assert sandbox.outdated(before_firewall, gateway) == "it lacks NET_ADMIN"
+    backend = sandbox.HostSpec("be")
+    assert sandbox.outdated({"HostConfig": {"CapAdd": ["NET_ADMIN"], "PortBindings": None}}, backend) == ""
