@@ -41,6 +41,11 @@ def gateway():
 CA_FILE = SECRETS / "tls" / "ca.crt"
 
 
+def ca_context() -> ssl.SSLContext:
+    """Verifies the gateway's certificate against the generated CA, as a client given ca.crt would."""
+    return ssl.create_default_context(cafile=CA_FILE)
+
+
 @pytest.fixture(scope="session")
 def gateway_url() -> str:
     """The gateway's public HTTPS port (llm_ingress), published on this machine's loopback."""
@@ -54,7 +59,5 @@ def master_key() -> str:
 
 @pytest.fixture(scope="session")
 def client(gateway_url):
-    with httpx.Client(
-        base_url=gateway_url, timeout=120, verify=ssl.create_default_context(cafile=CA_FILE)
-    ) as http:
+    with httpx.Client(base_url=gateway_url, timeout=120, verify=ca_context()) as http:
         yield http

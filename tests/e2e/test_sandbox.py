@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import http.client
 import json
-import ssl
 import stat
 import time
 from urllib.parse import urlsplit
 
 import pytest
 
+from llm_onprem.smoke import near_miss
 from tests.conftest import ROOT, ansible_playbook, recap
-from tests.e2e.conftest import CA_FILE, MODEL, SECRETS, SELECTED
+from tests.e2e.conftest import MODEL, SECRETS, SELECTED, ca_context
 
 pytestmark = pytest.mark.e2e
 
@@ -70,8 +70,7 @@ def test_gateway_keeps_idle_client_connections_open(gateway_url):
     """llm_ingress_timeout_http_keep_alive (75 s): a pooled connection idle for 7 s is still usable
     (uvicorn's default of 5 s would have closed it)."""
     url = urlsplit(gateway_url)
-    context = ssl.create_default_context(cafile=CA_FILE)
-    connection = http.client.HTTPSConnection(url.hostname, url.port, timeout=10, context=context)
+    connection = http.client.HTTPSConnection(url.hostname, url.port, timeout=10, context=ca_context())
     try:
         for pause in (0, 7):
             time.sleep(pause)
@@ -92,8 +91,7 @@ def test_no_key_is_401(client):
 def test_wrong_and_near_miss_keys_are_400_without_a_database(client, master_key):
     """LiteLLM without a database answers a key that is not the master key with 400 (README, "Auth
     semantics"); a near-miss of the master key is no different, and no refusal echoes either key."""
-    near_miss = master_key[:-1] + ("A" if master_key[-1] != "A" else "B")
-    for key in ("sk-wrong", near_miss):
+    for key in ("sk-wrong", near_miss(master_key)):
         response = client.post("/v1/chat/completions", json=CHAT, headers={"Authorization": f"Bearer {key}"})
         assert response.status_code == 400, response.text
         assert "Paris" not in response.text

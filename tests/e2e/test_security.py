@@ -4,6 +4,7 @@ ingress, its limits, backends closed to every host but the gateway, no secret in
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import ssl
@@ -18,7 +19,7 @@ import pytest
 
 from llm_onprem import sandbox
 from tests.conftest import BIN, ROOT, ansible_playbook, recap
-from tests.e2e.conftest import BACKEND, CA_FILE, GATEWAY, MODEL, SECRETS, SELECTED
+from tests.e2e.conftest import BACKEND, GATEWAY, MODEL, SECRETS, SELECTED, ca_context
 from tests.support.host_http import http_in_host
 
 pytestmark = pytest.mark.e2e
@@ -45,8 +46,15 @@ gateway_only = pytest.mark.skipif(
 )
 
 
-def _tls_context() -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=CA_FILE)
+@contextlib.contextmanager
+def _tls(gateway_url: str, context: ssl.SSLContext | None = None, timeout: float = 10):
+    """A TLS connection to the gateway's public port, verified with the generated CA by default."""
+    host, port = _endpoint(gateway_url)
+    with (
+        socket.create_connection((host, port), timeout=timeout) as raw,
+        (context or ca_context()).wrap_socket(raw, server_hostname=host) as tls,
+    ):
+        yield tls
 
 
 def _endpoint(gateway_url: str) -> tuple[str, int]:
@@ -56,11 +64,7 @@ def _endpoint(gateway_url: str) -> tuple[str, int]:
 
 def _raw_request(gateway_url: str, head: bytes, wait: float = 10) -> bytes:
     """Send `head` over TLS and return what comes back until the server closes or `wait` passes."""
-    host, port = _endpoint(gateway_url)
-    with (
-        socket.create_connection((host, port), timeout=wait) as raw,
-        _tls_context().wrap_socket(raw, server_hostname=host) as tls,
-    ):
+    with _tls(gateway_url, timeout=wait) as tls:
         tls.sendall(head)
         data = b""
         try:
@@ -78,11 +82,7 @@ def _raw_request(gateway_url: str, head: bytes, wait: float = 10) -> bytes:
 
 @gateway_only
 def test_certificate_verifies_with_the_generated_ca_and_names_the_gateway(gateway_url):
-    host, port = _endpoint(gateway_url)
-    with (
-        socket.create_connection((host, port), timeout=10) as raw,
-        _tls_context().wrap_socket(raw, server_hostname=host) as tls,
-    ):
+    with _tls(gateway_url) as tls:
         assert tls.version() in {"TLSv1.2", "TLSv1.3"}
         cert = tls.getpeercert()
     names = {value for kind, value in cert["subjectAltName"]}
@@ -93,12 +93,9 @@ def test_certificate_verifies_with_the_generated_ca_and_names_the_gateway(gatewa
 @gateway_only
 def test_tls_1_2_is_accepted_and_an_unknown_ca_is_not(gateway_url):
     host, port = _endpoint(gateway_url)
-    only_12 = _tls_context()
+    only_12 = ca_context()
     only_12.maximum_version = ssl.TLSVersion.TLSv1_2
-    with (
-        socket.create_connection((host, port), timeout=10) as raw,
-        only_12.wrap_socket(raw, server_hostname=host) as tls,
-    ):
+    with _tls(gateway_url, only_12) as tls:
         assert tls.version() == "TLSv1.2"
     with (
         socket.create_connection((host, port), timeout=10) as raw,
@@ -138,16 +135,12 @@ def test_a_slow_client_flood_does_not_stop_a_keyed_completion(gateway_url, clien
     """200 connections that trickle a request head (slowloris, bounded: 200 sockets, ~15 s, against
     the sandbox gateway only): a keyed client still gets its completion meanwhile, and haproxy closes
     every slow connection with 408 once llm_ingress_timeout_http_request (10 s) has passed."""
-    host, port = _endpoint(gateway_url)
     answers: list[bytes] = []
     lock = threading.Lock()
 
     def slow() -> None:
         try:
-            with (
-                socket.create_connection((host, port), timeout=30) as raw,
-                _tls_context().wrap_socket(raw, server_hostname=host) as tls,
-            ):
+            with _tls(gateway_url, timeout=30) as tls:
                 tls.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\n")
                 data = b""
                 for _ in range(25):
@@ -309,11 +302,7 @@ def test_no_secret_in_argv_journals_or_vvv_output(gateway):
 
 
 def _peer_certificate(gateway_url: str) -> dict:
-    host, port = _endpoint(gateway_url)
-    with (
-        socket.create_connection((host, port), timeout=10) as raw,
-        _tls_context().wrap_socket(raw, server_hostname=host) as tls,
-    ):
+    with _tls(gateway_url) as tls:
         return tls.getpeercert()
 
 
