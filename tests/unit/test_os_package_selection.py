@@ -97,6 +97,23 @@ DEBIAN_COMPUTE = ["nvidia-smi", "libnvidia-ml1", "libcuda1", "firmware-nvidia-gs
             {"nvidia_driver_source": "cuda", "nvidia_driver_open_kernel_modules": True},
             ["nvidia-open-580"],
         ),
+        # Userspace only (the Molecule forced host on Ubuntu): no DKMS, no compiler.
+        (
+            "ubuntu2404",
+            {"nvidia_driver_kernel_modules": "none"},
+            ["nvidia-headless-no-dkms-580-server", "nvidia-utils-580-server"],
+        ),
+        # Canonical's signed prebuilt modules for the running kernel.
+        (
+            "ubuntu2204",
+            {"nvidia_driver_kernel_modules": "prebuilt", "nvidia_driver_open_kernel_modules": True},
+            [
+                "nvidia-headless-no-dkms-580-server-open",
+                "nvidia-utils-580-server",
+                "linux-modules-nvidia-580-server-open-6.8.0-31-generic",
+            ],
+        ),
+        ("debian12", {"nvidia_driver_kernel_modules": "none"}, DEBIAN_COMPUTE),
         ("rocky9", {}, ["@nvidia-driver:580-dkms"]),
         (
             "rocky9",
@@ -146,6 +163,8 @@ def test_nvidia_driver_debian_options_use_the_renamed_module():
     ("os_name", "overrides", "packages"),
     [
         ("debian12", {}, ["docker.io"]),
+        ("debian13", {}, ["docker.io", "docker-cli"]),  # the client is its own package there
+        ("ubuntu2204", {}, ["docker.io"]),
         (
             "ubuntu2404",
             {"docker_engine_source": "docker", "docker_engine_version": "5:28.5.1-1~ubuntu.24.04~noble"},

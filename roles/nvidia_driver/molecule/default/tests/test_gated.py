@@ -2,7 +2,7 @@
 
 from expected import DRIVER_PACKAGES, NONFREE_SOURCES
 
-testinfra_hosts = ["ansible://molecule-nvidia-gated"]
+testinfra_hosts = ["ansible://gated"]
 
 
 def test_no_gpu_on_these_hosts(host):
