@@ -15,6 +15,7 @@ MIRROR := $(LLM_ONPREM_CACHE)/mirror
 role_default = $(shell sed -n 's/^$(2): "\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' roles/$(1)/defaults/main.yml)
 LLAMA_CPP_VERSION := $(call role_default,llama_cpp,llama_cpp_version)
 OLLAMA_VERSION := $(call role_default,ollama,ollama_version)
+LITELLM_VERSION := $(call role_default,litellm,litellm_version)
 NVIDIA_CTK_VERSION := $(call role_default,nvidia_container_toolkit,nvidia_container_toolkit_version)
 # Backend of the sandbox host, a deployable backend of roles/llm_registry (`make demo LLM_BACKEND=ollama`).
 export LLM_BACKEND ?= llama_cpp
@@ -22,13 +23,11 @@ export LLM_BACKEND ?= llama_cpp
 E2E_BACKENDS := llama_cpp ollama vllm
 INVENTORY ?= inventories/sandbox
 EXPECTED_GPUS ?=
-# Longest scenario first (measured alone: vllm 238 s, litellm 144 before it gained the ingress,
-# nvidia_driver 100, toolkit 81, ollama 79, llama_cpp 73, docker_engine 60; llm_firewall 55 two at a
-# time), so that two at a time finish close together.
-MOLECULE_ROLES := vllm litellm nvidia_driver nvidia_container_toolkit ollama llama_cpp docker_engine llm_firewall
-# Scenarios side by side (scripts/molecule-roles.sh): 2 took 518 s for what one after another took
-# 775 s on 2 cores (7 roles); 8 roles, the ingress in litellm's, 518 s again. MOLECULE_JOBS=1 runs
-# them one at a time.
+# The host OSes and what CI converges on each have one home, src/llm_onprem/hosts.py (`llm-onprem
+# hosts`): the images to build, the Molecule matrix (role@image, longest first), each backend's e2e OS.
+# `make molecule MOLECULE_MATRIX="llama_cpp llama_cpp@ubuntu-systemd:noble"` runs a part of it.
+MOLECULE_MATRIX ?= $$($(BIN)/llm-onprem hosts molecule)
+# Scenarios side by side (scripts/molecule-roles.sh). MOLECULE_JOBS=1 runs them one at a time.
 MOLECULE_JOBS ?= 2
 
 .PHONY: help venv engine images bootstrap mirror mirror-serve sandbox sandbox-down site verify demo \
@@ -48,8 +47,8 @@ $(VENV)/.installed: pyproject.toml
 engine: ## Start a Docker engine if none answers (installs docker.io when missing)
 	scripts/docker-engine.sh
 
-images: engine ## Build the Debian 12 base and systemd images (debootstrap, cached)
-	scripts/sandbox-images.sh
+images: engine venv ## Build every supported host OS's base and systemd image (debootstrap, keys pinned, cached)
+	scripts/sandbox-images.sh $$($(BIN)/llm-onprem hosts suites)
 
 bootstrap: engine images ## Engine + images
 
@@ -158,7 +157,7 @@ unit: venv ## Unit tests (no Docker)
 	$(BIN)/pytest tests/unit
 
 molecule: bootstrap mirror-serve ## Molecule scenario of every role (systemd containers), MOLECULE_JOBS at a time
-	MOLECULE_JOBS=$(MOLECULE_JOBS) scripts/molecule-roles.sh $(MOLECULE_ROLES)
+	MOLECULE_JOBS=$(MOLECULE_JOBS) scripts/molecule-roles.sh $(MOLECULE_MATRIX)
 
 vsphere-tools: ## Build OpenTofu, the vSphere provider mirror, govc and vcsim-gpu (cached)
 	scripts/build-vsphere-tools.sh
@@ -169,10 +168,11 @@ vsphere: bootstrap mirror-serve vsphere-tools ## Terraform module + example and 
 
 e2e: $(addprefix e2e-,$(E2E_BACKENDS)) ## End to end on the sandbox, once per backend
 
+# The sandbox hosts run the OS `llm-onprem hosts e2e <backend>` names (LLM_ONPREM_SANDBOX_OS overrides).
 e2e-%: venv ## End to end with one backend: fresh sandbox, demo, then idempotence, testinfra, negatives
 	$(BIN)/llm-onprem sandbox down
-	$(MAKE) demo LLM_BACKEND=$*
-	LLM_BACKEND=$* $(BIN)/pytest -m e2e tests/e2e
+	export LLM_ONPREM_SANDBOX_OS=$${LLM_ONPREM_SANDBOX_OS:-$$($(BIN)/llm-onprem hosts e2e $*)} && \
+	  $(MAKE) demo LLM_BACKEND=$* && LLM_BACKEND=$* $(BIN)/pytest -m e2e tests/e2e
 
 # GPU tier, on real GPU hosts after site.yml: the testinfra GPU checks of the driver and toolkit roles
 # against the inventory's nvidia_gpu group (EXPECTED_GPUS: the count each host must show).
@@ -185,10 +185,16 @@ gpu-test: venv ## GPU checks on the inventory's nvidia_gpu hosts: make gpu-test 
 vllm-lock: ## Regenerate the vLLM locks into roles/vllm/files/*.new for review (needs uv)
 	scripts/vllm-lock.sh
 
-litellm-lock: ## Regenerate roles/litellm/files/requirements.txt (needs uv)
-	uv pip compile --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
-	  --no-header <(printf 'litellm[proxy]==1.106.2\nprisma\n') -o roles/litellm/files/requirements.txt.new
-	@echo "review, then move requirements.txt.new over requirements.txt (keep the header)"
+# One lock for every supported host's CPython (uv --universal: a pin that differs by version carries a
+# marker; the current pins are kept where they still resolve), its python-versions line rewritten.
+LITELLM_LOCK := roles/litellm/files/requirements.txt
+litellm-lock: venv ## Regenerate roles/litellm/files/requirements.txt.new for every supported CPython (needs uv)
+	pythons="$$($(BIN)/llm-onprem hosts pythons)" && cp $(LITELLM_LOCK) $(LITELLM_LOCK).new && \
+	  uv pip compile -q --universal --generate-hashes --only-binary :all: --python-version $${pythons%% *} --no-header \
+	    <(printf 'litellm[proxy]==$(LITELLM_VERSION)\nprisma\n') -o $(LITELLM_LOCK).new && \
+	  { sed -n '/^#/!q; /^# python-versions:/!p' $(LITELLM_LOCK); echo "# python-versions: $$pythons"; cat $(LITELLM_LOCK).new; } \
+	    > $(LITELLM_LOCK).new.tmp && mv $(LITELLM_LOCK).new.tmp $(LITELLM_LOCK).new
+	@echo "review $(LITELLM_LOCK).new, then move it over $(LITELLM_LOCK)"
 
 clean: sandbox-down ## Remove the sandbox and generated state (keeps the cache)
 	rm -rf $(INVENTORY)/.state

@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from llm_onprem import bench, paths, smoke
+from llm_onprem import bench, hosts, paths, smoke
 
 # The sandbox gateway's HTTPS port as the harness publishes it on this machine's loopback.
 GATEWAY_URL = f"https://127.0.0.1:{os.environ.get('LLM_ONPREM_GATEWAY_PORT', '4000')}"
@@ -50,7 +50,9 @@ def _sandbox_up(args: argparse.Namespace) -> int:
     from llm_onprem import sandbox
     from llm_onprem.inventory import sandbox_hosts
 
-    sandbox.up(Path(args.mirror), sandbox_hosts(Path(args.inventory) / "hosts.yml", args.gateway_port))
+    image = "local/" + hosts.by_key(args.os).image
+    sandbox.log(f"host OS: {hosts.by_key(args.os).name} ({image})")
+    sandbox.up(Path(args.mirror), sandbox_hosts(Path(args.inventory) / "hosts.yml", args.gateway_port, image))
     return 0
 
 
@@ -99,9 +101,28 @@ def _docs(args: argparse.Namespace) -> int:
     from llm_onprem import role_docs
 
     changed = role_docs.update(Path(args.roles), check=args.check)
+    changed += hosts.update_readme(Path(args.readme), check=args.check)
     for readme in changed:
         print(f"{'out of date' if args.check else 'updated'}: {readme}")
     return 1 if changed and args.check else 0
+
+
+def _hosts(args: argparse.Namespace) -> int:
+    if args.what in {"e2e", "image"} and not args.name:
+        raise SystemExit(
+            f"llm-onprem hosts {args.what}: name the {'backend' if args.what == 'e2e' else 'OS'}"
+        )
+    if args.what == "suites":
+        print(" ".join(host.suite for host in hosts.HOSTS))
+    elif args.what == "pythons":
+        print(" ".join(hosts.pythons()))
+    elif args.what == "molecule":
+        print(" ".join(hosts.molecule_jobs()))
+    elif args.what == "e2e":
+        print(hosts.E2E.get(args.name, hosts.DEFAULT))
+    else:
+        print(hosts.by_key(args.name).image)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--mirror", default=str(paths.mirror_dir()))
     up.add_argument(
         "--gateway-port", type=int, default=int(os.environ.get("LLM_ONPREM_GATEWAY_PORT", "4000"))
+    )
+    up.add_argument(
+        "--os",
+        default=os.environ.get("LLM_ONPREM_SANDBOX_OS") or hosts.DEFAULT,
+        choices=[host.key for host in hosts.HOSTS],
+        help="the hosts' OS (default: $LLM_ONPREM_SANDBOX_OS, else %(default)s)",
     )
     up.set_defaults(func=_sandbox_up)
     serve = sandbox.add_parser("mirror", help="start only the mirror server")
@@ -184,8 +211,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     docs = sub.add_parser("docs", help="regenerate the role READMEs' variable tables from argument_specs")
     docs.add_argument("--roles", default="roles")
+    docs.add_argument("--readme", default="README.md", help="the README with the supported-hosts table")
     docs.add_argument("--check", action="store_true", help="only report READMEs that are out of date")
     docs.set_defaults(func=_docs)
+
+    ho = sub.add_parser("hosts", help="the supported host OSes and what CI converges on each (for make)")
+    ho.add_argument(
+        "what",
+        choices=["suites", "pythons", "molecule", "e2e", "image"],
+        help="suites: the images to build; pythons: their CPythons; molecule: role@image per scenario; "
+        "e2e BACKEND: the OS key of that backend's e2e hosts; image KEY: the systemd image of an OS",
+    )
+    ho.add_argument("name", nargs="?", help="the backend (e2e) or OS key (image)")
+    ho.set_defaults(func=_hosts)
     return parser
 
 

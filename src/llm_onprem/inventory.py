@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from llm_onprem.sandbox import HostSpec
+from llm_onprem.sandbox import SYSTEMD_IMAGE, HostSpec
 
 
 def _walk(group: dict[str, Any], hosts: dict[str, dict[str, Any]]) -> None:
@@ -18,9 +18,9 @@ def _walk(group: dict[str, Any], hosts: dict[str, dict[str, Any]]) -> None:
         _walk(child or {}, hosts)
 
 
-def sandbox_hosts(hosts_file: Path, published_port: int) -> list[HostSpec]:
-    """Every host in the inventory; a host with ``sandbox_publish_port: N`` gets container port N
-    published on 127.0.0.1:<published_port>."""
+def sandbox_hosts(hosts_file: Path, published_port: int, image: str = SYSTEMD_IMAGE) -> list[HostSpec]:
+    """Every host in the inventory, as containers of `image`; a host with ``sandbox_publish_port: N``
+    gets container port N published on 127.0.0.1:<published_port>."""
     data = yaml.safe_load(hosts_file.read_text()) or {}
     hosts: dict[str, dict[str, Any]] = {}
     _walk(data.get("all") or {}, hosts)
@@ -28,5 +28,5 @@ def sandbox_hosts(hosts_file: Path, published_port: int) -> list[HostSpec]:
     for name, host_vars in sorted(hosts.items()):
         port = host_vars.get("sandbox_publish_port")
         publish = {f"{int(port)}/tcp": ("127.0.0.1", published_port)} if port else None
-        specs.append(HostSpec(name=name, publish=publish))
+        specs.append(HostSpec(name=name, publish=publish, image=image))
     return specs

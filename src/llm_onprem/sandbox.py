@@ -18,9 +18,11 @@ from docker.errors import NotFound
 from docker.models.containers import Container
 from docker.models.networks import Network
 
+from llm_onprem import hosts
+
 NETWORK = "llm-onprem"
 LABEL = "llm-onprem.sandbox"
-SYSTEMD_IMAGE = "local/debian-systemd:bookworm"
+SYSTEMD_IMAGE = "local/" + hosts.by_key(hosts.DEFAULT).image
 BASE_IMAGE = "local/debian:bookworm"
 MIRROR_NAME = "llm-onprem-mirror"
 MIRROR_PORT = 8088
@@ -30,6 +32,7 @@ MIRROR_PORT = 8088
 class HostSpec:
     name: str
     publish: dict[str, tuple[str, int]] | None = None
+    image: str = SYSTEMD_IMAGE  # the host OS: local/<distro>-systemd:<suite> (llm_onprem.hosts)
 
 
 def log(message: str) -> None:
@@ -105,9 +108,13 @@ CAPABILITIES = ["NET_ADMIN"]
 
 
 def outdated(attrs: dict[str, Any], spec: HostSpec) -> str:
-    """Why a running host container no longer matches what `ensure_host` would create (a sandbox
-    started by an older checkout: another published port, a capability it now needs), or ""."""
+    """Why a running host container no longer matches what `ensure_host` would create (another host
+    OS; a sandbox started by an older checkout: another published port, a capability it now needs),
+    or ""."""
     config = attrs.get("HostConfig") or {}
+    image = (attrs.get("Config") or {}).get("Image")
+    if image != spec.image:
+        return f"it runs {image}, not {spec.image}"
     missing = [c for c in CAPABILITIES if c not in (config.get("CapAdd") or [])]
     if missing:
         return f"it lacks {', '.join(missing)}"
@@ -130,7 +137,7 @@ def ensure_host(api: docker.DockerClient, spec: HostSpec) -> Container:
         container = None
     if container is None:
         container = api.containers.run(
-            SYSTEMD_IMAGE,
+            spec.image,
             name=spec.name,
             hostname=spec.name,
             detach=True,

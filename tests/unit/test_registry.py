@@ -7,6 +7,7 @@ import re
 
 import yaml
 
+from llm_onprem import hosts
 from tests.conftest import ROOT
 from tests.support.backends import deployable, registry
 from tests.support.compose import PROFILES
@@ -47,8 +48,9 @@ def test_role_defaults_agree_with_the_registry():
 def test_makefile_runs_e2e_for_every_deployable_backend():
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^E2E_BACKENDS := (.*)$", makefile, re.M)[1].split() == deployable()
-    molecule_roles = re.search(r"^MOLECULE_ROLES := (.*)$", makefile, re.M)[1].split()
-    assert set(deployable()) <= set(molecule_roles)
+    # Every deployable backend has a Molecule scenario in the CI matrix and an e2e host OS.
+    assert set(deployable()) <= set(hosts.MOLECULE_ROLES)
+    assert set(hosts.E2E) == set(deployable())
 
 
 def test_terraform_validation_lists_the_deployable_backends():

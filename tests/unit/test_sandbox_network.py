@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from llm_onprem import sandbox
+from llm_onprem import inventory, sandbox
 
 
 @dataclass
@@ -49,20 +49,45 @@ def test_an_existing_sandbox_network_is_reused():
 def test_a_host_from_an_older_checkout_is_recreated_for_what_changed():
     gateway = sandbox.HostSpec("gw", publish={"443/tcp": ("127.0.0.1", 4000)})
     current = {
+        "Config": {"Image": sandbox.SYSTEMD_IMAGE},
         "HostConfig": {
             "CapAdd": ["NET_ADMIN"],
             "PortBindings": {"443/tcp": [{"HostIp": "127.0.0.1", "HostPort": "4000"}]},
-        }
+        },
     }
     assert sandbox.outdated(current, gateway) == ""
     before_tls = {
+        "Config": {"Image": sandbox.SYSTEMD_IMAGE},
         "HostConfig": {
             "CapAdd": ["NET_ADMIN"],
             "PortBindings": {"4000/tcp": [{"HostIp": "127.0.0.1", "HostPort": "4000"}]},
-        }
+        },
     }
     assert "publishes {'4000/tcp'" in sandbox.outdated(before_tls, gateway)
-    before_firewall = {"HostConfig": {"CapAdd": None, "PortBindings": current["HostConfig"]["PortBindings"]}}
+    before_firewall = {
+        **current,
+        "HostConfig": {"CapAdd": None, "PortBindings": current["HostConfig"]["PortBindings"]},
+    }
     assert sandbox.outdated(before_firewall, gateway) == "it lacks NET_ADMIN"
     backend = sandbox.HostSpec("be")
-    assert sandbox.outdated({"HostConfig": {"CapAdd": ["NET_ADMIN"], "PortBindings": None}}, backend) == ""
+    plain = {
+        "Config": {"Image": sandbox.SYSTEMD_IMAGE},
+        "HostConfig": {"CapAdd": ["NET_ADMIN"], "PortBindings": None},
+    }
+    assert sandbox.outdated(plain, backend) == ""
+    # Another host OS asked for (make e2e-llama_cpp runs Ubuntu 24.04 after a Debian 12 sandbox).
+    noble = sandbox.HostSpec("be", image="local/ubuntu-systemd:noble")
+    assert (
+        sandbox.outdated(plain, noble) == f"it runs {sandbox.SYSTEMD_IMAGE}, not local/ubuntu-systemd:noble"
+    )
+
+
+def test_sandbox_hosts_run_the_image_asked_for(tmp_path):
+    hosts_file = tmp_path / "hosts.yml"
+    hosts_file.write_text("all:\n  hosts:\n    gw: {sandbox_publish_port: 443}\n    be: {}\n")
+    specs = inventory.sandbox_hosts(hosts_file, 4000, "local/ubuntu-systemd:jammy")
+    assert {s.name: s.image for s in specs} == {
+        "be": "local/ubuntu-systemd:jammy",
+        "gw": "local/ubuntu-systemd:jammy",
+    }
+    assert inventory.sandbox_hosts(hosts_file, 4000)[0].image == "local/debian-systemd:bookworm"

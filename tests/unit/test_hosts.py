@@ -1,0 +1,61 @@
+"""The supported host OSes (src/llm_onprem/hosts.py): the Molecule matrix the issue asks for, the
+glibc each CPython's wheels are chosen for, and the README table generated from them."""
+
+from __future__ import annotations
+
+import re
+
+from llm_onprem import hosts
+from llm_onprem.cli import main
+from tests.conftest import ROOT
+
+
+def test_every_role_runs_on_debian_12_and_ubuntu_24_04_and_the_core_on_all_four():
+    assert set(hosts.MATRIX["debian-12"]) == set(hosts.MOLECULE_ROLES)
+    assert set(hosts.MATRIX["ubuntu-24.04"]) == set(hosts.MOLECULE_ROLES)
+    for key in ("ubuntu-22.04", "debian-13"):
+        assert {"litellm", "llama_cpp", "ollama", "docker_engine"} <= set(hosts.MATRIX[key])
+    assert hosts.E2E["llama_cpp"] == "ubuntu-24.04"
+    # The gateway converges on every CPython the supported hosts have.
+    gateway_pythons = {hosts.by_key(key).python for key, roles in hosts.MATRIX.items() if "litellm" in roles}
+    assert gateway_pythons == {"3.10", "3.11", "3.12", "3.13"}
+
+
+def test_every_role_with_a_scenario_is_in_the_matrix():
+    with_scenario = {p.parent.parent.parent.name for p in ROOT.glob("roles/*/molecule/default/molecule.yml")}
+    # vsphere_gpu_passthrough runs against the simulator (make vsphere), not on a host OS.
+    assert with_scenario - {"vsphere_gpu_passthrough"} == set(hosts.MOLECULE_ROLES)
+
+
+def test_molecule_jobs_are_longest_role_first_and_each_once():
+    jobs = hosts.molecule_jobs()
+    assert len(jobs) == len(set(jobs)) == sum(len(roles) for roles in hosts.MATRIX.values())
+    roles = [job.split("@")[0] for job in jobs]
+    assert roles == sorted(roles, key=hosts.MOLECULE_ROLES.index)
+    assert jobs[0] == "vllm@debian-systemd:bookworm"
+    assert "llama_cpp@ubuntu-systemd:jammy" in jobs
+
+
+def test_wheels_of_a_python_run_on_every_host_that_has_it():
+    assert hosts.glibc_for_python("3.10") == 35  # Ubuntu 22.04
+    assert hosts.glibc_for_python("3.12") == 39
+    assert hosts.glibc_for_python("3.9") == 28  # no supported host: the manylinux_2_28 floor
+
+
+def test_each_host_os_has_an_image_recipe():
+    script = (ROOT / "scripts/sandbox-images.sh").read_text()
+    for host in hosts.HOSTS:
+        assert re.search(rf"^    {host.suite}\) echo \"{host.distro} ", script, re.M), host.suite
+
+
+def test_the_readme_table_is_generated_from_the_matrix(capsys):
+    readme = (ROOT / "README.md").read_text()
+    assert hosts.supported_hosts_table(ROOT) in readme
+    table = hosts.supported_hosts_table(ROOT)
+    assert "| `vllm` | converged | converged | refused (no CPython 3.10 lock) |" in table
+    assert (
+        "| `nvidia_driver` | converged | converged | unit-tested only | unit-tested only | unit-tested only |"
+        in table
+    )
+    assert main(["hosts", "e2e", "llama_cpp"]) == 0
+    assert capsys.readouterr().out.strip() == "ubuntu-24.04"
