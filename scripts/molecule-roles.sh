@@ -25,17 +25,23 @@ mkdir -p "$logs"
 export MOLECULE_LOG_DIR=$logs
 
 scenario() {
-  local job=$1 role=${1%%@*} distro="" name start rc=0
+  local job=$1 role=${1%%@*} distro="" name instance start rc=0
   [ "$job" = "$role" ] || distro=${job#*@}
   name=$role${distro:+-${distro##*:}}  # vllm, vllm-noble
+  instance="molecule-${name//_/-}"     # MOLECULE_INSTANCE; nvidia_driver's two hosts append -gated, -forced
+  # Molecule's destroy steps are skipped (--destroy=never below: each is an Ansible run and a 5 s
+  # poll, twice per scenario): a scenario starts from no instance and no state, and ends the same.
+  clean() { docker rm -f "$instance" "$instance-gated" "$instance-forced" >/dev/null 2>&1 || true; rm -rf "$MOLECULE_LOG_DIR/state/$name"; }
+  clean
   start=$(date +%s)
   echo "[molecule] $job: started (log $MOLECULE_LOG_DIR/$name.log)"
   (
     cd "roles/$role"
-    export MOLECULE_INSTANCE="molecule-${name//_/-}" MOLECULE_EPHEMERAL_DIRECTORY="$MOLECULE_LOG_DIR/state/$name"
+    export MOLECULE_INSTANCE="$instance" MOLECULE_EPHEMERAL_DIRECTORY="$MOLECULE_LOG_DIR/state/$name"
     [ -z "$distro" ] || export MOLECULE_DISTRO="$distro"
-    molecule test
+    molecule test --destroy=never
   ) >"$MOLECULE_LOG_DIR/$name.log" 2>&1 || rc=$?
+  clean
   # One block per run: flock keeps two finishing scenarios from interleaving their logs.
   {
     flock 9

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import yaml
+
 from llm_onprem import hosts
 from llm_onprem.cli import main
 from tests.conftest import ROOT
@@ -29,11 +31,28 @@ def test_every_role_with_a_scenario_is_in_the_matrix():
 
 def test_molecule_jobs_are_longest_role_first_and_each_once():
     jobs = hosts.molecule_jobs()
-    assert len(jobs) == len(set(jobs)) == sum(len(roles) for roles in hosts.MATRIX.values())
+    covered = sum(
+        1 for roles in hosts.MATRIX.values() for role in roles if hosts.COVERED_BY.get(role) in roles
+    )
+    assert len(jobs) == len(set(jobs)) == sum(len(roles) for roles in hosts.MATRIX.values()) - covered
     roles = [job.split("@")[0] for job in jobs]
     assert roles == sorted(roles, key=hosts.MOLECULE_ROLES.index)
     assert jobs[0] == "vllm@debian-systemd:bookworm"
-    assert "llama_cpp@ubuntu-systemd:jammy" in jobs
+    # llama_cpp is converged and verified inside litellm's scenario on every OS, not a second time.
+    assert "litellm@ubuntu-systemd:jammy" in jobs
+    assert not [job for job in jobs if job.startswith("llama_cpp@")]
+
+
+def test_a_covered_role_is_verified_in_the_covering_scenario():
+    for role, covering in hosts.COVERED_BY.items():
+        scenario = yaml.safe_load((ROOT / f"roles/{covering}/molecule/default/molecule.yml").read_text())
+        extra = scenario["verifier"]["additional_files_or_dirs"]
+        tests = ROOT / f"roles/{covering}/molecule/default/tests"
+        assert [(tests / path).resolve() for path in extra] == sorted(
+            (ROOT / f"roles/{role}/molecule/default/tests").glob("test_*.py")
+        )
+        converge = (ROOT / f"roles/{covering}/molecule/default/converge.yml").read_text()
+        assert f"- role: {role}" in converge
 
 
 def test_wheels_of_a_python_run_on_every_host_that_has_it():
@@ -53,6 +72,7 @@ def test_the_readme_table_is_generated_from_the_matrix(capsys):
     assert hosts.supported_hosts_table(ROOT) in readme
     table = hosts.supported_hosts_table(ROOT)
     assert "| `vllm` | converged | converged | refused (no CPython 3.10 lock) |" in table
+    assert "| `llama_cpp` | converged (in litellm's scenario) |" in table
     assert (
         "| `nvidia_driver` | converged | converged | unit-tested only | unit-tested only | unit-tested only |"
         in table

@@ -1,4 +1,5 @@
-"""llama_cpp role, alone on one host: service, user, hardening, loopback bind, auth, completion."""
+"""llama_cpp role: service, user, hardening, loopback bind, auth, completion (alone in its own
+scenario, and in litellm's, which converges it beside the gateway)."""
 
 import json
 
