@@ -19,7 +19,7 @@ BASE_IMAGE="${LLM_ONPREM_BASE_IMAGE:-local/debian:bookworm}"
 LLAMA_CPP_VERSION="${LLAMA_CPP_VERSION:-$(sed -n 's/^llama_cpp_version: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$(dirname "$0")/../roles/llama_cpp/defaults/main.yml")}"
 OLLAMA_VERSION="${OLLAMA_VERSION:-$(sed -n 's/^ollama_version: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$(dirname "$0")/../roles/ollama/defaults/main.yml")}"
 LITELLM_VERSION="$(sed -n 's/^litellm==\([0-9.]*\).*/\1/p' "$here/roles/litellm/files/requirements.txt" | head -n1)"
-PIP="${PIP:-$here/.venv/bin/pip}"
+LLM_ONPREM="${LLM_ONPREM:-$here/.venv/bin/llm-onprem}"
 log() { printf '[standin] %s\n' "$*" >&2; }
 
 [ -n "$LITELLM_VERSION" ] || { log "no litellm== pin in roles/litellm/files/requirements.txt"; exit 1; }
@@ -68,14 +68,15 @@ mkdir -p "$work/ollama"
 ln "$ollama_archive" "$work/ollama/" 2>/dev/null || cp "$ollama_archive" "$work/ollama/"
 build "$OLLAMA_TAG" ollama.Dockerfile "$(sha "$ollama_archive")" "$work/ollama"
 
-# LiteLLM: exactly the hash-pinned closure, picked out of the mirror's wheelhouse by pip itself.
+# LiteLLM: exactly the hash-pinned closure for the base image's CPython (Debian 12's: its markers,
+# such as async-timeout's python_full_version < '3.11.3', are not the controller's), picked out of the
+# mirror's wheelhouse by pip itself.
 requirements="$here/roles/litellm/files/requirements.txt"
 LITELLM_TAG="local/litellm:main-v$LITELLM_VERSION"
 if ! cached "$LITELLM_TAG" litellm.Dockerfile "$(sha "$requirements")"; then
   mkdir -p "$work/litellm/wheels"
   cp "$requirements" "$work/litellm/requirements.txt"
-  "$PIP" download -q --no-index --find-links "$MIRROR/python" --require-hashes --only-binary=:all: \
-    --disable-pip-version-check -d "$work/litellm/wheels" -r "$requirements"
+  "$LLM_ONPREM" mirror pick --dir "$MIRROR" --requirements "$requirements" --dest "$work/litellm/wheels"
   build "$LITELLM_TAG" litellm.Dockerfile "$(sha "$requirements")" "$work/litellm"
 fi
 

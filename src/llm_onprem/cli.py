@@ -24,6 +24,13 @@ def _mirror_stage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mirror_pick(args: argparse.Namespace) -> int:
+    from llm_onprem import mirror
+
+    mirror.pick_wheels(Path(args.dir), Path(args.requirements), args.python, Path(args.dest))
+    return 0
+
+
 def _mirror_manifest(args: argparse.Namespace) -> int:
     from llm_onprem import mirror
 
@@ -138,6 +145,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="hash-pinned requirements whose wheels to stage (repeatable; default: the roles' files)",
     )
     stage.set_defaults(func=_mirror_stage)
+    pick = mirror.add_parser(
+        "pick", help="copy the wheels a lock needs on one CPython out of the mirror (for image builds)"
+    )
+    pick.add_argument("--dir", default=str(paths.mirror_dir()))
+    pick.add_argument("--requirements", required=True)
+    pick.add_argument("--python", default=hosts.by_key(hosts.DEFAULT).python, help="default: %(default)s")
+    pick.add_argument("--dest", required=True)
+    pick.set_defaults(func=_mirror_pick)
     manifest = mirror.add_parser("manifest", help="rewrite SHA256SUMS and manifest.json")
     manifest.add_argument("--dir", default=str(paths.mirror_dir()))
     manifest.set_defaults(func=_mirror_manifest)

@@ -134,6 +134,36 @@ def stage_wheels(mirror: Path, requirements: list[Path]) -> Path:
     return wheels
 
 
+def pick_wheels(mirror: Path, requirements: Path, python: str, dest: Path) -> None:
+    """Copy out of the mirror's wheelhouse (no index) the wheels `requirements` needs on CPython
+    `python` (an image built FROM a supported OS: its Python, not the controller's, decides which
+    marker-bound pins apply and which compiled wheels fit)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        subset = Path(tmp) / f"{requirements.stem}-cp{python.replace('.', '')}.txt"
+        subset.write_text(wheel_targets.for_python(requirements.read_text(), python))
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-index",
+                "--find-links",
+                str(mirror / "python"),
+                "--require-hashes",
+                "--disable-pip-version-check",
+                *wheel_targets.pip_download_args(python, hosts.glibc_for_python(python)),
+                "-r",
+                str(subset),
+                "-d",
+                str(dest),
+            ],
+            check=True,
+        )
+
+
 def _previous_hashes(mirror: Path) -> dict[str, tuple[int, int, str]]:
     """path -> (size, mtime_ns, sha256) from the manifest already there (none when unreadable)."""
     try:
