@@ -87,11 +87,37 @@ def stage_model(mirror: Path, cache: Path) -> Path:
     return dest
 
 
+def download_for_python(text: str, name: str, python: str, dest: Path, source: list[str]) -> None:
+    """pip download (every hash checked) of the lock `text`'s pins that apply to CPython `python`, as
+    wheels that run on every supported host with that Python (hosts.glibc_for_python), into `dest`.
+    `source`: pip's index options (none: its configured index)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        subset = Path(tmp) / f"{name}-cp{python.replace('.', '')}.txt"
+        subset.write_text(wheel_targets.for_python(text, python))
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--disable-pip-version-check",
+                *source,
+                "--require-hashes",
+                *wheel_targets.pip_download_args(python, hosts.glibc_for_python(python)),
+                "-r",
+                str(subset),
+                "-d",
+                str(dest),
+            ],
+            check=True,
+        )
+
+
 def stage_wheels(mirror: Path, requirements: list[Path]) -> Path:
-    """Download the hash-pinned closures into mirror/python (pip checks every hash): for each CPython
-    the lock's header names, the pins that apply to it, as wheels that run on every supported host
-    with that Python (hosts.glibc_for_python). One flat directory: a pure-Python or abi3 wheel serves
-    every version once, and pip on a host picks the files its interpreter can use."""
+    """Download the hash-pinned closures into mirror/python, once per CPython the lock's header
+    names. One flat directory: a pure-Python or abi3 wheel serves every version once, and pip on a
+    host picks the files its interpreter can use."""
     wheels = mirror / "python"
     wheels.mkdir(parents=True, exist_ok=True)
     for req in requirements:
@@ -111,25 +137,7 @@ def stage_wheels(mirror: Path, requirements: list[Path]) -> Path:
             log(
                 f"downloading the wheels pinned in {req} for CPython {python}, glibc 2.{glibc} (hash-checked)"
             )
-            with tempfile.TemporaryDirectory() as tmp:
-                subset = Path(tmp) / f"{req.stem}-cp{python.replace('.', '')}.txt"
-                subset.write_text(wheel_targets.for_python(text, python))
-                subprocess.run(
-                    [
-                        sys.executable,
-                        "-m",
-                        "pip",
-                        "download",
-                        "--quiet",
-                        "--require-hashes",
-                        *wheel_targets.pip_download_args(python, glibc),
-                        "-r",
-                        str(subset),
-                        "-d",
-                        str(wheels),
-                    ],
-                    check=True,
-                )
+            download_for_python(text, req.stem, python, wheels, [])
             stamp.touch()
     return wheels
 
@@ -139,29 +147,8 @@ def pick_wheels(mirror: Path, requirements: Path, python: str, dest: Path) -> No
     `python` (an image built FROM a supported OS: its Python, not the controller's, decides which
     marker-bound pins apply and which compiled wheels fit)."""
     dest.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        subset = Path(tmp) / f"{requirements.stem}-cp{python.replace('.', '')}.txt"
-        subset.write_text(wheel_targets.for_python(requirements.read_text(), python))
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--quiet",
-                "--no-index",
-                "--find-links",
-                str(mirror / "python"),
-                "--require-hashes",
-                "--disable-pip-version-check",
-                *wheel_targets.pip_download_args(python, hosts.glibc_for_python(python)),
-                "-r",
-                str(subset),
-                "-d",
-                str(dest),
-            ],
-            check=True,
-        )
+    source = ["--no-index", "--find-links", str(mirror / "python")]
+    download_for_python(requirements.read_text(), requirements.stem, python, dest, source)
 
 
 def _previous_hashes(mirror: Path) -> dict[str, tuple[int, int, str]]:
