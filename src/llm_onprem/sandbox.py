@@ -169,11 +169,16 @@ def up(mirror: Path, hosts: list[HostSpec]) -> None:
         ensure_host(api, spec)
 
 
-def down() -> None:
+def down(keep_mirror: bool = False) -> None:
+    """Remove the sandbox hosts, and the mirror and network unless `keep_mirror` (Molecule scenarios
+    running beside an e2e tier fetch from that mirror over that network)."""
     api = client()
-    for container in api.containers.list(all=True, filters={"label": LABEL}):
+    selector = f"{LABEL}=host" if keep_mirror else LABEL
+    for container in api.containers.list(all=True, filters={"label": selector}):
         container.remove(force=True)
         log(f"removed {container.name}")
+    if keep_mirror:
+        return
     for network in sandbox_networks(api):
         network.reload()
         others = [c.name for c in network.containers]
