@@ -74,11 +74,7 @@ licenses: mirror ## LICENSES.md from the mirror's manifest (MIRROR_BACKENDS=all:
 mirror-serve: bootstrap mirror ## Serve the mirror on the sandbox network
 	$(BIN)/llm-onprem sandbox mirror --mirror $(MIRROR)
 
-# STAGED=1: the images and the mirror are already built (make test builds them once, then runs Molecule
-# and the e2e tiers side by side, which must not stage the same mirror twice at the same time).
-STAGE = $(if $(STAGED),,bootstrap mirror)
-
-sandbox: $(STAGE) ## Start the mirror and the sandbox hosts
+sandbox: bootstrap mirror ## Start the mirror and the sandbox hosts
 	$(BIN)/llm-onprem sandbox up --inventory $(INVENTORY) --mirror $(MIRROR)
 
 sandbox-down: venv ## Remove the sandbox containers and network
@@ -144,21 +140,11 @@ compose: standin-images ## Dev stacks for real: each CPU profile up, smoke, comp
 	COMPOSE="$(COMPOSE)" $(BIN)/pytest -p no:cacheprovider -m compose tests/compose
 
 test molecule compose standin-images: export MIRROR_BACKENDS := all
-# What runs side by side (2 cores; one Molecule scenario or e2e tier keeps about one busy, waiting on
-# its hosts between tasks):
-# - lint and unit, each one's output printed whole when it ends;
-# - the Molecule matrix (MOLECULE_JOBS scenarios at a time) beside the e2e tiers: their containers,
-#   names and state differ; they share the mirror and the harness network, which the tiers keep
-#   (sandbox down --keep-mirror). Both print whole blocks: a scenario when it ends, a tier line by line.
-# - compose and vsphere, which share no container, network or port (compose has its own project,
-#   mirror service and ports).
-# The images and the mirror are built (and the mirror served) first, once: STAGED=1 keeps the runs
-# beside each other from staging the same mirror at the same time.
-test: ## Everything CI runs
-	$(MAKE) --no-print-directory -j2 --output-sync=target lint unit
-	$(MAKE) --no-print-directory mirror-serve
-	$(MAKE) --no-print-directory -j2 molecule e2e STAGED=1
+# compose and vsphere share no container, network or port (compose has its own project, mirror service
+# and ports): they run side by side, each one's output printed whole when it ends.
+test: lint unit molecule ## Everything CI runs
 	$(MAKE) --no-print-directory -j2 --output-sync=target compose vsphere
+	$(MAKE) --no-print-directory e2e
 
 lint: venv ## yamllint, ansible-lint (production profile), ruff, mypy
 	$(BIN)/yamllint -s .
@@ -170,7 +156,7 @@ lint: venv ## yamllint, ansible-lint (production profile), ruff, mypy
 unit: venv ## Unit tests (no Docker)
 	$(BIN)/pytest tests/unit
 
-molecule: $(if $(STAGED),,mirror-serve) ## Molecule scenario of every role (systemd containers), MOLECULE_JOBS at a time
+molecule: bootstrap mirror-serve ## Molecule scenario of every role (systemd containers), MOLECULE_JOBS at a time
 	MOLECULE_JOBS=$(MOLECULE_JOBS) scripts/molecule-roles.sh $(MOLECULE_MATRIX)
 
 vsphere-tools: ## Build OpenTofu, the vSphere provider mirror, govc and vcsim-gpu (cached)
@@ -180,15 +166,11 @@ vsphere: bootstrap mirror-serve vsphere-tools ## Terraform module + example and 
 	$(BIN)/pytest -p no:cacheprovider tests/vsphere
 	cd roles/vsphere_gpu_passthrough && $(BIN)/molecule test
 
-# One tier after another (they share the sandbox hosts), each serial (-j1: demo's sandbox, site and
-# verify run in that order) also when this runs under `make -j` (make says it resets its jobserver).
-e2e: venv ## End to end on the sandbox, once per backend
-	for backend in $(E2E_BACKENDS); do $(MAKE) --no-print-directory -j1 e2e-$$backend || exit 1; done
+e2e: $(addprefix e2e-,$(E2E_BACKENDS)) ## End to end on the sandbox, once per backend
 
 # The sandbox hosts run the OS `llm-onprem hosts e2e <backend>` names (LLM_ONPREM_SANDBOX_OS overrides).
-# The mirror is kept: Molecule scenarios may be fetching from it (make test runs them beside).
-e2e-%: venv ## End to end with one backend: fresh sandbox hosts, demo, then idempotence, testinfra, negatives
-	$(BIN)/llm-onprem sandbox down --keep-mirror
+e2e-%: venv ## End to end with one backend: fresh sandbox, demo, then idempotence, testinfra, negatives
+	$(BIN)/llm-onprem sandbox down
 	export LLM_ONPREM_SANDBOX_OS=$${LLM_ONPREM_SANDBOX_OS:-$$($(BIN)/llm-onprem hosts e2e $*)} && \
 	  $(MAKE) demo LLM_BACKEND=$* && LLM_BACKEND=$* $(BIN)/pytest -m e2e tests/e2e
 

@@ -70,10 +70,10 @@ def _sandbox_mirror(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sandbox_down(args: argparse.Namespace) -> int:
+def _sandbox_down(_: argparse.Namespace) -> int:
     from llm_onprem import sandbox
 
-    sandbox.down(keep_mirror=args.keep_mirror)
+    sandbox.down()
     return 0
 
 
@@ -180,13 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sandbox.add_parser("mirror", help="start only the mirror server")
     serve.add_argument("--mirror", default=str(paths.mirror_dir()))
     serve.set_defaults(func=_sandbox_mirror)
-    down = sandbox.add_parser("down", help="remove the sandbox containers and network")
-    down.add_argument(
-        "--keep-mirror",
-        action="store_true",
-        help="remove the hosts only: the mirror keeps serving (e.g. Molecule scenarios beside)",
+    sandbox.add_parser("down", help="remove the sandbox containers and network").set_defaults(
+        func=_sandbox_down
     )
-    down.set_defaults(func=_sandbox_down)
 
     sim = sub.add_parser("vcsim", help="GPU-aware vCenter simulator").add_subparsers(
         dest="action", required=True

@@ -169,16 +169,11 @@ def up(mirror: Path, hosts: list[HostSpec]) -> None:
         ensure_host(api, spec)
 
 
-def down(keep_mirror: bool = False) -> None:
-    """Remove the sandbox hosts, and the mirror and network unless `keep_mirror` (Molecule scenarios
-    running beside an e2e tier fetch from that mirror over that network)."""
+def down() -> None:
     api = client()
-    selector = f"{LABEL}=host" if keep_mirror else LABEL
-    for container in api.containers.list(all=True, filters={"label": selector}):
+    for container in api.containers.list(all=True, filters={"label": LABEL}):
         container.remove(force=True)
         log(f"removed {container.name}")
-    if keep_mirror:
-        return
     for network in sandbox_networks(api):
         network.reload()
         others = [c.name for c in network.containers]
