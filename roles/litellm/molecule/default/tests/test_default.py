@@ -4,6 +4,7 @@ import json
 
 from tests.support.host_http import http_in_host
 from tests.support.units import MAX_EXPOSURE, exposures
+from tests.support.venv_record import assert_installed_from_its_requirements
 from tests.support.versions import role_default
 
 VERSION = role_default("litellm", "litellm_version")
@@ -75,6 +76,7 @@ def test_pinned_release_in_versioned_venv(host):
     )
     assert version == VERSION
     assert host.file("/opt/litellm/current").linked_to == f"/opt/litellm/{VERSION}"
+    assert_installed_from_its_requirements(host, f"/opt/litellm/{VERSION}")
 
 
 def test_secrets_only_in_private_env_file(host):

