@@ -153,8 +153,10 @@ lint: venv ## yamllint, ansible-lint (production profile), ruff, mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-unit: venv ## Unit tests (no Docker)
-	$(BIN)/pytest tests/unit
+# UNIT_JOBS pytest workers (pytest-xdist; 0 runs them in this process).
+UNIT_JOBS ?= 2
+unit: venv ## Unit tests (no Docker), UNIT_JOBS workers
+	$(BIN)/pytest -n $(UNIT_JOBS) tests/unit
 
 molecule: bootstrap mirror-serve ## Molecule scenario of every role (systemd containers), MOLECULE_JOBS at a time
 	MOLECULE_JOBS=$(MOLECULE_JOBS) scripts/molecule-roles.sh $(MOLECULE_MATRIX)
