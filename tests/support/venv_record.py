@@ -6,8 +6,9 @@ RECORD = ".llm-onprem-requirements"
 
 
 def assert_installed_from_its_requirements(host, venv: str) -> None:
-    """The venv records the sha1 of each requirement file copied beside it (`<venv>-*.txt`), so a
-    converge with unchanged files skips pip, and a changed file makes pip run again."""
+    """The venv records the sha1 of each requirement file copied beside it (`<venv>-*.txt`): the record
+    a later converge compares those files against before it runs pip (Molecule's idempotence step is
+    the run that skips pip)."""
     record = host.file(f"{venv}/{RECORD}")
     assert record.is_file
     assert (record.user, record.mode) == ("root", 0o644)
