@@ -171,10 +171,14 @@ vsphere: bootstrap mirror-serve vsphere-tools ## Terraform module + example and 
 e2e: $(addprefix e2e-,$(E2E_BACKENDS)) ## End to end on the sandbox, once per backend
 
 # The sandbox hosts run the OS `llm-onprem hosts e2e <backend>` names (LLM_ONPREM_SANDBOX_OS overrides).
-e2e-%: venv ## End to end with one backend: fresh sandbox, demo, then idempotence, testinfra, negatives
+# After the demo, the backend role's own Molecule verifier runs against the backend host (bound to its
+# eth0 address there: tests/support/bind.py); CI runs no Molecule scenario of that role on that OS.
+BACKEND_VERIFIER = PYTHONPATH=$(CURDIR) LLM_ONPREM_BIND_INTERFACE=eth0 $(BIN)/pytest -v -p no:cacheprovider \
+  --hosts='ansible://llm_backends' --ansible-inventory=$(INVENTORY) roles/$(1)/molecule/default/tests
+e2e-%: venv ## End to end with one backend: fresh sandbox, demo, the role's verifier, then idempotence, testinfra, negatives
 	$(BIN)/llm-onprem sandbox down
 	export LLM_ONPREM_SANDBOX_OS=$${LLM_ONPREM_SANDBOX_OS:-$$($(BIN)/llm-onprem hosts e2e $*)} && \
-	  $(MAKE) demo LLM_BACKEND=$* && LLM_BACKEND=$* $(BIN)/pytest -m e2e tests/e2e
+	  $(MAKE) demo LLM_BACKEND=$* && $(call BACKEND_VERIFIER,$*) && LLM_BACKEND=$* $(BIN)/pytest -m e2e tests/e2e
 
 # GPU tier, on real GPU hosts after site.yml: the testinfra GPU checks of the driver and toolkit roles
 # against the inventory's nvidia_gpu group (EXPECTED_GPUS: the count each host must show).

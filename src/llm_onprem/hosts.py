@@ -56,14 +56,19 @@ MOLECULE_ROLES: tuple[str, ...] = (
 # litellm's scenario converges llama_cpp (same settings, the gateway beside it) and runs
 # llama_cpp's tests too (roles/litellm/molecule/default/molecule.yml).
 COVERED_BY: dict[str, str] = {"llama_cpp": "litellm"}
-# The roles CI converges on each OS (Molecule: converge, idempotence, verify).
+# The roles CI converges on each OS (converge, idempotence, the role's verifier): in the role's own
+# Molecule scenario, or where covered() says.
 MATRIX: dict[str, tuple[str, ...]] = {
     "debian-12": MOLECULE_ROLES,
     "ubuntu-24.04": MOLECULE_ROLES,
     "ubuntu-22.04": ("litellm", "ollama", "llama_cpp", "docker_engine"),
     "debian-13": ("litellm", "ollama", "llama_cpp", "docker_engine"),
 }
-# The OS of the sandbox hosts (backend and gateway) in each backend's e2e tier.
+# The OS of the sandbox hosts (backend and gateway) in each backend's e2e tier. That tier converges the
+# backend's role on its backend host (site.yml), converges again and expects no change
+# (tests/e2e/test_sandbox.py) and runs the role's Molecule verifier against that host (`make e2e-<role>`;
+# tests/support/bind.py): what the role's own scenario would do there, so CI does not run that scenario
+# on that OS (the role's cell says "converged (in the e2e chain)").
 E2E: dict[str, str] = {"llama_cpp": "ubuntu-24.04", "ollama": "debian-12", "vllm": "debian-12"}
 
 
@@ -78,6 +83,17 @@ def by_python(python: str) -> list[HostOS]:
     return [host for host in HOSTS if host.python == python]
 
 
+def covered(role: str, key: str) -> str | None:
+    """Where CI converges and verifies `role` on OS `key` when not in the role's own scenario: the
+    covering role's scenario (COVERED_BY), the e2e chain (E2E), or None (its own scenario)."""
+    covering = COVERED_BY.get(role)
+    if covering is not None and covering in MATRIX.get(key, ()):
+        return f"{covering}'s scenario"
+    if E2E.get(role) == key:
+        return "the e2e chain"
+    return None
+
+
 def molecule_jobs() -> list[str]:
     """`role@image` for every scenario in the matrix, longest role first (so that parallel runs end
     close together); of one role, in MATRIX's order of OSes."""
@@ -86,7 +102,7 @@ def molecule_jobs() -> list[str]:
         (order[role], h, role, by_key(key))
         for h, key in enumerate(MATRIX)
         for role in MATRIX[key]
-        if COVERED_BY.get(role) not in MATRIX[key]
+        if covered(role, key) is None
     ]
     return [f"{role}@{host.image}" for _, _, role, host in sorted(jobs)]
 
@@ -116,8 +132,8 @@ def pythons() -> list[str]:
 def cell(role: str, host: HostOS | None, root: Path) -> str:
     """What CI does for `role` on `host` (None: the unit-tested-only OSes)."""
     if host is not None and role in MATRIX.get(host.key, ()):
-        covering = COVERED_BY.get(role)
-        return f"converged (in {covering}'s scenario)" if covering in MATRIX[host.key] else "converged"
+        where = covered(role, host.key)
+        return f"converged (in {where})" if where else "converged"
     if host is not None:
         for lock in ROLE_LOCKS.get(role, ()):
             if host.python not in wheel_targets.lock_pythons((root / lock).read_text()):

@@ -31,16 +31,37 @@ def test_every_role_with_a_scenario_is_in_the_matrix():
 
 def test_molecule_jobs_are_longest_role_first_and_each_once():
     jobs = hosts.molecule_jobs()
-    covered = sum(
-        1 for roles in hosts.MATRIX.values() for role in roles if hosts.COVERED_BY.get(role) in roles
-    )
+    covered = sum(1 for key, roles in hosts.MATRIX.items() for role in roles if hosts.covered(role, key))
     assert len(jobs) == len(set(jobs)) == sum(len(roles) for roles in hosts.MATRIX.values()) - covered
     roles = [job.split("@")[0] for job in jobs]
     assert roles == sorted(roles, key=hosts.MOLECULE_ROLES.index)
-    assert jobs[0] == "vllm@debian-systemd:bookworm"
+    assert jobs[0] == "vllm@ubuntu-systemd:noble"
     # llama_cpp is converged and verified inside litellm's scenario on every OS, not a second time.
     assert "litellm@ubuntu-systemd:jammy" in jobs
     assert not [job for job in jobs if job.startswith("llama_cpp@")]
+    # The e2e tiers converge and verify vLLM and Ollama on Debian 12 (make e2e-vllm, e2e-ollama).
+    assert "vllm@debian-systemd:bookworm" not in jobs
+    assert "ollama@debian-systemd:bookworm" not in jobs
+    assert "ollama@ubuntu-systemd:noble" in jobs
+
+
+def test_each_e2e_tier_runs_its_backend_roles_molecule_verifier_on_its_backend_host():
+    """What makes an e2e tier stand for the role's scenario on its OS: converge (site.yml), no change
+    on the second converge, and the role's verifier against the backend host, bound to its eth0."""
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\ne2e-%:", 1)[1].split("\n\n", 1)[0]
+    assert "$(MAKE) demo LLM_BACKEND=$* && $(call BACKEND_VERIFIER,$*) &&" in recipe
+    verifier = makefile.split("BACKEND_VERIFIER =", 1)[1].split("\ne2e-%:", 1)[0]
+    assert "LLM_ONPREM_BIND_INTERFACE=eth0" in verifier
+    assert "--hosts='ansible://llm_backends'" in verifier
+    assert "roles/$(1)/molecule/default/tests" in verifier
+    sandbox = (ROOT / "tests/e2e/test_sandbox.py").read_text()
+    assert "def test_second_converge_changes_nothing" in sandbox
+    for role in hosts.E2E:
+        tests = (ROOT / f"roles/{role}/molecule/default/tests/test_default.py").read_text()
+        # The verifier reads the bind address instead of assuming loopback.
+        assert "bind_address(host)" in tests
+        assert "127.0.0.1" not in tests
 
 
 def test_a_covered_role_is_verified_in_the_covering_scenario():
@@ -71,7 +92,7 @@ def test_the_readme_table_is_generated_from_the_matrix(capsys):
     readme = (ROOT / "README.md").read_text()
     assert hosts.supported_hosts_table(ROOT) in readme
     table = hosts.supported_hosts_table(ROOT)
-    assert "| `vllm` | converged | converged | refused (no CPython 3.10 lock) |" in table
+    assert "| `vllm` | converged (in the e2e chain) | converged | refused (no CPython 3.10 lock) |" in table
     assert "| `llama_cpp` | converged (in litellm's scenario) |" in table
     assert (
         "| `nvidia_driver` | converged | converged | unit-tested only | unit-tested only | unit-tested only |"

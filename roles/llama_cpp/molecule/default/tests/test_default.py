@@ -1,8 +1,9 @@
-"""llama_cpp role: service, user, hardening, loopback bind, auth, completion (alone in its own
-scenario, and in litellm's, which converges it beside the gateway)."""
+"""llama_cpp role: service, user, hardening, bind address, auth, completion (in litellm's scenario,
+which converges it beside the gateway, and on the e2e tier's sandbox backend: tests/support/bind.py)."""
 
 import json
 
+from tests.support.bind import bind_address
 from tests.support.host_http import http_in_host
 from tests.support.units import MAX_EXPOSURE, exposures
 from tests.support.versions import role_default
@@ -16,8 +17,8 @@ SERVICE = "llama-server"
 
 
 def _http(host, path, key="", body=None):
-    """Request from inside the host (the server binds loopback); returns (status, body text)."""
-    return http_in_host(host, f"http://127.0.0.1:{PORT}{path}", key, body)
+    """Request from inside the host, to the address the server binds; returns (status, body text)."""
+    return http_in_host(host, f"http://{bind_address(host)}:{PORT}{path}", key, body)
 
 
 def _key(host):
@@ -38,10 +39,10 @@ def test_runs_as_system_user_without_shell(host):
     assert host.check_output("ps -o user= -p %s", pid) == "llama-server"
 
 
-def test_listens_on_loopback_only(host):
-    sockets = host.socket.get_listening_sockets()
-    ours = [s for s in sockets if s.endswith(f":{PORT}")]
-    assert ours == [f"tcp://127.0.0.1:{PORT}"]
+def test_listens_on_its_bind_address_only(host):
+    """Loopback where Molecule converges it; the private address on the e2e tier's sandbox backend."""
+    ours = [s for s in host.socket.get_listening_sockets() if s.endswith(f":{PORT}")]
+    assert ours == [f"tcp://{bind_address(host)}:{PORT}"]
 
 
 def test_unit_is_hardened(host):

@@ -1,7 +1,9 @@
-"""ollama role, alone on one host: service, user, env file, loopback bind, imported model, completion."""
+"""ollama role: service, user, env file, bind address, imported model, completion (alone in its own
+scenario, and on the e2e tier's sandbox backend, `make e2e-ollama`: tests/support/bind.py)."""
 
 import json
 
+from tests.support.bind import bind_address
 from tests.support.host_http import http_in_host
 from tests.support.units import MAX_EXPOSURE, exposures
 from tests.support.versions import role_default
@@ -17,7 +19,7 @@ GGUF_SHA256 = SMOLLM2_SHA256
 
 
 def _http(host, path, body=None):
-    return http_in_host(host, f"http://127.0.0.1:{PORT}{path}", body=body)
+    return http_in_host(host, f"http://{bind_address(host)}:{PORT}{path}", body=body)
 
 
 def test_service_active_and_enabled(host):
@@ -39,7 +41,7 @@ def test_environment_file(host):
     assert env.mode == 0o640
     content = env.content_string
     for line in (
-        f"OLLAMA_HOST=127.0.0.1:{PORT}",
+        f"OLLAMA_HOST={bind_address(host)}:{PORT}",
         "OLLAMA_MODELS=/var/lib/ollama/models",
         "OLLAMA_KEEP_ALIVE=",
         "OLLAMA_NUM_PARALLEL=",
@@ -57,9 +59,10 @@ def test_official_layout_versioned(host):
     assert host.file("/usr/local/bin/ollama").linked_to == f"/opt/ollama/{VERSION}/bin/ollama"
 
 
-def test_listens_on_loopback_only(host):
+def test_listens_on_its_bind_address_only(host):
+    """Loopback where Molecule converges it; the private address on the e2e tier's sandbox backend."""
     ours = [s for s in host.socket.get_listening_sockets() if s.endswith(f":{PORT}")]
-    assert ours == [f"tcp://127.0.0.1:{PORT}"]
+    assert ours == [f"tcp://{bind_address(host)}:{PORT}"]
 
 
 def test_unit_is_hardened_and_hides_devices_without_a_gpu(host):

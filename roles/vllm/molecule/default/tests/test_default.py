@@ -1,7 +1,9 @@
-"""vllm role (CPU profile), alone on one host: service, user, venv, model files, auth, completion."""
+"""vllm role (CPU profile): service, user, venv, model files, bind address, auth, completion (alone in
+its own scenario, and on the e2e tier's sandbox backend, `make e2e-vllm`: tests/support/bind.py)."""
 
 import json
 
+from tests.support.bind import bind_address
 from tests.support.host_http import http_in_host
 from tests.support.units import MAX_EXPOSURE, exposures
 from tests.support.venv_record import assert_installed_from_its_requirements
@@ -15,8 +17,8 @@ MODEL = "smollm2-135m-instruct"
 
 
 def _http(host, path, key="", body=None):
-    """Request from inside the host (the server binds loopback); returns (status, body text)."""
-    return http_in_host(host, f"http://127.0.0.1:{PORT}{path}", key, body)
+    """Request from inside the host, to the address the server binds; returns (status, body text)."""
+    return http_in_host(host, f"http://{bind_address(host)}:{PORT}{path}", key, body)
 
 
 def _key(host):
@@ -57,9 +59,10 @@ def test_env_file_is_private_and_offline(host):
     assert len(_key(host)) == 40
 
 
-def test_listens_on_loopback_only(host):
+def test_listens_on_its_bind_address_only(host):
+    """Loopback where Molecule converges it; the private address on the e2e tier's sandbox backend."""
     ours = [s for s in host.socket.get_listening_sockets() if s.endswith(f":{PORT}")]
-    assert ours == [f"tcp://127.0.0.1:{PORT}"]
+    assert ours == [f"tcp://{bind_address(host)}:{PORT}"]
 
 
 def test_health_and_auth(host):
