@@ -1,10 +1,10 @@
 """The address a backend role was asked to bind, for its Molecule verifier wherever that runs.
 
-Molecule converges each backend role alone on its host with the role's default, loopback. The e2e
-tier of a backend (`make e2e-<backend>`) runs the same verifier against its sandbox backend host,
-where the inventory binds the host's private address (inventories/sandbox/group_vars/llm_backends.yml)
-so that the gateway on the other host reaches it: that tier names the interface whose address it is
-in LLM_ONPREM_BIND_INTERFACE.
+Molecule converges each backend role with the role's default bind, loopback (llama_cpp beside the
+gateway in litellm's scenario, the others alone). The e2e tier of a backend (`make e2e-<backend>`)
+runs the same verifier against its sandbox backend host, where the inventory binds the host's private
+address (inventories/sandbox/group_vars/llm_backends.yml) so that the gateway on the other host
+reaches it: that tier names the interface whose address it is in LLM_ONPREM_BIND_INTERFACE.
 """
 
 from __future__ import annotations
