@@ -172,13 +172,18 @@ e2e: $(addprefix e2e-,$(E2E_BACKENDS)) ## End to end on the sandbox, once per ba
 
 # The sandbox hosts run the OS `llm-onprem hosts e2e <backend>` names (LLM_ONPREM_SANDBOX_OS overrides).
 # After the demo, the backend role's own Molecule verifier runs against the backend host (bound to its
-# eth0 address there: tests/support/bind.py); CI runs no Molecule scenario of that role on that OS.
-BACKEND_VERIFIER = PYTHONPATH=$(CURDIR) LLM_ONPREM_BIND_INTERFACE=eth0 $(BIN)/pytest -v -p no:cacheprovider \
-  --hosts='ansible://llm_backends' --ansible-inventory=$(INVENTORY) roles/$(1)/molecule/default/tests
-e2e-%: venv ## End to end with one backend: fresh sandbox, demo, the role's verifier, then idempotence, testinfra, negatives
+# eth0 address there: tests/support/bind.py), and the gateway roles' verifiers that
+# `llm-onprem hosts gateway-verifiers <backend>` names against the gateway host; CI runs no Molecule
+# scenario of those roles on that OS.
+ROLE_VERIFIER = PYTHONPATH=$(CURDIR) LLM_ONPREM_BIND_INTERFACE=eth0 $(BIN)/pytest -v -p no:cacheprovider \
+  --hosts='ansible://$(1)' --ansible-inventory=$(INVENTORY) roles/$(2)/molecule/default/tests
+e2e-%: venv ## End to end with one backend: fresh sandbox, demo, the roles' verifiers, then idempotence, testinfra, negatives
 	$(BIN)/llm-onprem sandbox down
 	export LLM_ONPREM_SANDBOX_OS=$${LLM_ONPREM_SANDBOX_OS:-$$($(BIN)/llm-onprem hosts e2e $*)} && \
-	  $(MAKE) demo LLM_BACKEND=$* && $(call BACKEND_VERIFIER,$*) && LLM_BACKEND=$* $(BIN)/pytest -m e2e tests/e2e
+	  $(MAKE) demo LLM_BACKEND=$* && $(call ROLE_VERIFIER,llm_backends,$*) && \
+	  for role in $$($(BIN)/llm-onprem hosts gateway-verifiers $*); do \
+	    $(call ROLE_VERIFIER,llm_gateway,$$role) || exit 1; done && \
+	  LLM_BACKEND=$* $(BIN)/pytest -m e2e tests/e2e
 
 # GPU tier, on real GPU hosts after site.yml: the testinfra GPU checks of the driver and toolkit roles
 # against the inventory's nvidia_gpu group (EXPECTED_GPUS: the count each host must show).

@@ -115,14 +115,16 @@ def _docs(args: argparse.Namespace) -> int:
 
 
 def _hosts(args: argparse.Namespace) -> int:
-    if args.what == "e2e" and not args.name:
-        raise SystemExit("llm-onprem hosts e2e: name the backend")
+    if args.what in ("e2e", "gateway-verifiers") and not args.name:
+        raise SystemExit(f"llm-onprem hosts {args.what}: name the backend")
     if args.what == "suites":
         print(" ".join(host.suite for host in hosts.HOSTS))
     elif args.what == "pythons":
         print(" ".join(hosts.pythons()))
     elif args.what == "molecule":
         print(" ".join(hosts.molecule_jobs()))
+    elif args.what == "gateway-verifiers":
+        print(" ".join(hosts.gateway_verifiers(args.name)))
     else:
         print(hosts.E2E.get(args.name, hosts.DEFAULT))
     return 0
@@ -229,11 +231,12 @@ def build_parser() -> argparse.ArgumentParser:
     ho = sub.add_parser("hosts", help="the supported host OSes and what CI converges on each (for make)")
     ho.add_argument(
         "what",
-        choices=["suites", "pythons", "molecule", "e2e"],
+        choices=["suites", "pythons", "molecule", "e2e", "gateway-verifiers"],
         help="suites: the images to build; pythons: their CPythons; molecule: role@image per scenario; "
-        "e2e BACKEND: the OS key of that backend's e2e hosts",
+        "e2e BACKEND: the OS key of that backend's e2e hosts; gateway-verifiers BACKEND: the roles whose "
+        "Molecule verifier that tier runs against its gateway host",
     )
-    ho.add_argument("name", nargs="?", help="the backend (e2e)")
+    ho.add_argument("name", nargs="?", help="the backend (e2e, gateway-verifiers)")
     ho.set_defaults(func=_hosts)
     return parser
 

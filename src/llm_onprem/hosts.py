@@ -70,6 +70,12 @@ MATRIX: dict[str, tuple[str, ...]] = {
 # tests/support/bind.py): what the role's own scenario would do there, so CI does not run that scenario
 # on that OS (the role's cell says "converged (in the e2e chain)").
 E2E: dict[str, str] = {"llama_cpp": "ubuntu-24.04", "ollama": "debian-12", "vllm": "debian-12"}
+# Gateway roles whose Molecule verifier an e2e tier also runs, against its gateway host, keyed by role:
+# the tier. That tier converges the role there (site.yml, then again with no change), so CI does not
+# run the role's scenario on that tier's OS. litellm's goes with the llama_cpp tier, the backend its
+# own scenario pairs it with; on Debian 12 its scenario still runs (the gateway and the backend on
+# one host, and llama_cpp's verifier there: COVERED_BY).
+E2E_GATEWAY: dict[str, str] = {"litellm": "llama_cpp"}
 
 
 def by_key(key: str) -> HostOS:
@@ -84,14 +90,20 @@ def by_python(python: str) -> list[HostOS]:
 
 
 def covered(role: str, key: str) -> str | None:
-    """Where CI converges and verifies `role` on OS `key` when not in the role's own scenario: the
-    covering role's scenario (COVERED_BY), the e2e chain (E2E), or None (its own scenario)."""
-    covering = COVERED_BY.get(role)
-    if covering is not None and covering in MATRIX.get(key, ()):
-        return f"{covering}'s scenario"
-    if E2E.get(role) == key:
+    """Where CI converges and verifies `role` on OS `key` when not in the role's own scenario: the e2e
+    chain (E2E, E2E_GATEWAY), the covering role's scenario where that one runs (COVERED_BY), or None
+    (its own scenario)."""
+    if E2E.get(role) == key or (role in E2E_GATEWAY and E2E.get(E2E_GATEWAY[role]) == key):
         return "the e2e chain"
+    covering = COVERED_BY.get(role)
+    if covering is not None and covering in MATRIX.get(key, ()) and covered(covering, key) is None:
+        return f"{covering}'s scenario"
     return None
+
+
+def gateway_verifiers(backend: str) -> list[str]:
+    """The gateway roles whose verifier `backend`'s e2e tier runs against its gateway host."""
+    return [role for role, tier in E2E_GATEWAY.items() if tier == backend]
 
 
 def molecule_jobs() -> list[str]:

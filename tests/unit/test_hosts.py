@@ -43,6 +43,10 @@ def test_molecule_jobs_are_longest_role_first_and_each_once():
     assert "vllm@debian-systemd:bookworm" not in jobs
     assert "ollama@debian-systemd:bookworm" not in jobs
     assert "ollama@ubuntu-systemd:noble" in jobs
+    # The llama_cpp tier (Ubuntu 24.04) runs litellm's verifier on its gateway: no litellm scenario
+    # there; on Debian 12 it still runs (and covers llama_cpp, the two on one host).
+    assert "litellm@ubuntu-systemd:noble" not in jobs
+    assert "litellm@debian-systemd:bookworm" in jobs
 
 
 def test_each_e2e_tier_runs_its_backend_roles_molecule_verifier_on_its_backend_host():
@@ -50,11 +54,13 @@ def test_each_e2e_tier_runs_its_backend_roles_molecule_verifier_on_its_backend_h
     on the second converge, and the role's verifier against the backend host, bound to its eth0."""
     makefile = (ROOT / "Makefile").read_text()
     recipe = makefile.split("\ne2e-%:", 1)[1].split("\n\n", 1)[0]
-    assert "$(MAKE) demo LLM_BACKEND=$* && $(call BACKEND_VERIFIER,$*) &&" in recipe
-    verifier = makefile.split("BACKEND_VERIFIER =", 1)[1].split("\ne2e-%:", 1)[0]
+    assert "$(MAKE) demo LLM_BACKEND=$* && $(call ROLE_VERIFIER,llm_backends,$*) &&" in recipe
+    assert "$$($(BIN)/llm-onprem hosts gateway-verifiers $*)" in recipe
+    assert "$(call ROLE_VERIFIER,llm_gateway,$$role) || exit 1" in recipe
+    verifier = makefile.split("ROLE_VERIFIER =", 1)[1].split("\ne2e-%:", 1)[0]
     assert "LLM_ONPREM_BIND_INTERFACE=eth0" in verifier
-    assert "--hosts='ansible://llm_backends'" in verifier
-    assert "roles/$(1)/molecule/default/tests" in verifier
+    assert "--hosts='ansible://$(1)'" in verifier
+    assert "roles/$(2)/molecule/default/tests" in verifier
     sandbox = (ROOT / "tests/e2e/test_sandbox.py").read_text()
     assert "def test_second_converge_changes_nothing" in sandbox
     for role in hosts.E2E:
@@ -62,6 +68,20 @@ def test_each_e2e_tier_runs_its_backend_roles_molecule_verifier_on_its_backend_h
         # The verifier reads the bind address instead of assuming loopback.
         assert "bind_address(host)" in tests
         assert "127.0.0.1" not in tests
+
+
+def test_the_gateway_verifier_of_an_e2e_tier_covers_the_gateway_role_on_that_tier_os_only():
+    assert hosts.gateway_verifiers("llama_cpp") == ["litellm"]
+    assert hosts.gateway_verifiers("ollama") == []
+    assert hosts.covered("litellm", "ubuntu-24.04") == "the e2e chain"
+    assert hosts.covered("litellm", "debian-12") is None
+    # Where the covering scenario does not run, the covered role is not said to be in it.
+    assert hosts.covered("llama_cpp", "ubuntu-24.04") == "the e2e chain"
+    assert hosts.covered("llama_cpp", "debian-12") == "litellm's scenario"
+    # The gateway's verifier reads the backend's address and key from the gateway, not the backend.
+    tests = (ROOT / "roles/litellm/molecule/default/tests/test_default.py").read_text()
+    assert "/etc/llama-server" not in tests
+    assert "127.0.0.1:8080" not in tests
 
 
 def test_a_covered_role_is_verified_in_the_covering_scenario():
