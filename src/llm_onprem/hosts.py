@@ -52,10 +52,11 @@ MOLECULE_ROLES: tuple[str, ...] = (
     "llm_firewall",
 )
 # A role whose scenario's converge is contained in another's: CI runs its verifier in that scenario
-# (after that scenario's converge and idempotence) instead of converging it a second time.
-# litellm's scenario converges llama_cpp (same settings, the gateway beside it) and runs
-# llama_cpp's tests too (roles/litellm/molecule/default/molecule.yml).
-COVERED_BY: dict[str, str] = {"llama_cpp": "litellm"}
+# (after that scenario's converge and idempotence) instead of converging it a second time, on the OSes
+# where that scenario runs. litellm's scenario converges llama_cpp (same settings, the gateway beside
+# it) and runs llama_cpp's tests too (roles/litellm/molecule/default/molecule.yml);
+# nvidia_container_toolkit's imports docker_engine's prepare and converge, then adds the toolkit.
+COVERED_BY: dict[str, str] = {"llama_cpp": "litellm", "docker_engine": "nvidia_container_toolkit"}
 # The roles CI converges on each OS (converge, idempotence, the role's verifier): in the role's own
 # Molecule scenario, or where covered() says.
 MATRIX: dict[str, tuple[str, ...]] = {

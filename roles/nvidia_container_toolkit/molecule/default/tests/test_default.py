@@ -10,13 +10,16 @@ from tests.support.versions import role_default
 
 VERSION = role_default("nvidia_container_toolkit", "nvidia_container_toolkit_version")
 MIRROR = Path(os.environ.get("LLM_ONPREM_CACHE", Path.home() / ".cache/llm-onprem")) / "mirror"
+# daemon.json as docker_engine left it (seeded by its prepare.yml, merged by its converge): kept.
 SEEDED = {
     "iptables": False,
     "ip6tables": False,
     "bridge": "none",
+    "registry-mirrors": ["https://registry.example.internal"],
     "log-driver": "json-file",
-    "log-opts": {"max-size": "20m"},
+    "log-opts": {"max-file": "3", "labels": "team", "max-size": "10m"},
     "default-ulimits": {"memlock": {"Name": "memlock", "Hard": -1, "Soft": -1}},
+    "live-restore": True,
 }
 
 
