@@ -65,5 +65,7 @@ def load_file_module(relative_path: str) -> ModuleType:
     assert spec
     assert spec.loader
     module = importlib.util.module_from_spec(spec)
+    # Registered before it runs, as an import would: dataclasses look their module up in sys.modules.
+    sys.modules[path.stem] = module
     spec.loader.exec_module(module)
     return module

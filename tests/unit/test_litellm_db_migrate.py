@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
-_PATH = Path(__file__).resolve().parents[2] / "roles/litellm/files/litellm_db_migrate.py"
-_spec = importlib.util.spec_from_file_location("litellm_db_migrate", _PATH)
-assert _spec is not None
-assert _spec.loader is not None
-mig = importlib.util.module_from_spec(_spec)
-sys.modules["litellm_db_migrate"] = mig  # dataclasses look their module up there
-_spec.loader.exec_module(mig)
+from tests.conftest import load_file_module
+
+mig = load_file_module("roles/litellm/files/litellm_db_migrate.py")
 
 
 def _tree(tmp_path: Path, names: list[str]) -> Path:
