@@ -51,6 +51,8 @@ export function poolOptions(url) {
   if (q.get('connect_timeout')) options.connectionTimeoutMillis = Number(q.get('connect_timeout')) * 1000;
   if (q.get('sslrootcert') || q.get('sslmode')) {
     const mode = q.get('sslmode') ?? 'prefer';
+    // require: encrypted, server not verified (libpq's meaning); verify-ca / verify-full: checked
+    // against sslrootcert. disable, allow and prefer: plain TCP (no opportunistic TLS here).
     if (['require', 'verify-ca', 'verify-full'].includes(mode)) {
       options.ssl = { rejectUnauthorized: mode !== 'require' };
       if (q.get('sslrootcert')) options.ssl.ca = fs.readFileSync(q.get('sslrootcert'), 'utf8');
