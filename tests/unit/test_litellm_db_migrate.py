@@ -77,3 +77,23 @@ def test_no_database_url_exits_with_a_message(
     monkeypatch.delenv("DATABASE_URL", raising=False)
     assert mig.main([]) == 1
     assert "DATABASE_URL is not set" in capsys.readouterr().err
+
+
+def test_env_file_gives_the_url_the_last_assignment_winning(tmp_path: Path) -> None:
+    env = tmp_path / "litellm.env"
+    env.write_text(
+        "# comment\nLITELLM_MASTER_KEY=sk-x\nDATABASE_URL=postgresql://a:b@h/old\n"
+        "DATABASE_URL=postgresql://u:p=w@h:5432/db?sslmode=require\n"
+    )
+    assert mig.env_file_value(env, "DATABASE_URL") == "postgresql://u:p=w@h:5432/db?sslmode=require"
+    assert mig.env_file_value(env, "MISSING") == ""
+
+
+def test_env_file_without_the_url_exits_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://ignored@h/db")
+    env = tmp_path / "litellm.env"
+    env.write_text("LITELLM_MASTER_KEY=sk-x\n")
+    assert mig.main(["--env-file", str(env)]) == 1
+    assert f"DATABASE_URL is not set in {env}" in capsys.readouterr().err

@@ -15,7 +15,9 @@ what that command does, in the LiteLLM virtualenv (psycopg is in LiteLLM's closu
 - records each one as Prisma does (id, sha256 checksum, started/finished times), so the proxy and a
   later Prisma both see the schema as migrated.
 
-The connection comes from the DATABASE_URL environment variable (never the command line). Prints one
+The connection comes from DATABASE_URL, in the environment or in an env file (--env-file: NAME=value
+lines, as systemd reads them; the role passes its 0600 /etc/litellm/litellm.env), never the command
+line. Prints one
 JSON object: {"applied": [names], "total": N, "lock_wait_s": S}. Exit 1 with the reason on failure.
 """
 
@@ -178,6 +180,16 @@ def migrate(url: str, directory: Path, lock_timeout: float = 600.0) -> dict[str,
     return {"applied": applied, "total": len(migrations), "lock_wait_s": round(waited, 1)}
 
 
+def env_file_value(path: Path, name: str) -> str:
+    """The value of NAME=value in a systemd-style env file (the last one wins; comments skipped)."""
+    value = ""
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and line.partition("=")[0].strip() == name:
+            value = line.partition("=")[2].strip()
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -186,10 +198,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--lock-timeout", type=float, default=600.0, help="seconds to wait for another migrator"
     )
+    parser.add_argument(
+        "--env-file", type=Path, help="read DATABASE_URL from this file of NAME=value lines"
+    )
     args = parser.parse_args(argv)
-    url = os.environ.get("DATABASE_URL", "")
+    url = env_file_value(args.env_file, "DATABASE_URL") if args.env_file else os.environ.get("DATABASE_URL", "")
     if not url:
-        print("litellm_db_migrate: DATABASE_URL is not set", file=sys.stderr)
+        where = args.env_file or "the environment"
+        print(f"litellm_db_migrate: DATABASE_URL is not set in {where}", file=sys.stderr)
         return 1
     directory = args.migrations
     if directory is None:
