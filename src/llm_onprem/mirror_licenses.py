@@ -48,6 +48,12 @@ ARTIFACTS: list[tuple[str, str, str, str, str, str]] = [
         "harness", "Apache-2.0", "data", "https://github.com/NVIDIA/nvidia-container-toolkit",
     ),
     (
+        r"^prisma-engine/(?P<version>[^/]+)/prisma-engine-",
+        "Prisma engine process for LiteLLM (roles/litellm/files/prisma-engine: Prisma CLI, "
+        "@prisma/query-engine-wasm, adapter-pg, pg, graphql, Node.js; packed by scripts/prisma-engine-deps.sh)",
+        "", "Apache-2.0 AND MIT", "application", "https://github.com/prisma/prisma-engines",
+    ),
+    (
         r"^models/SmolLM2-135M-Instruct\.Q4_1\.gguf$",
         "SmolLM2-135M-Instruct, GGUF Q4_1 (QuantFactory)",
         "ab810cf68114990406fdf996510dd3d3c6adbdf5", "Apache-2.0", "machine-learning-model",
