@@ -141,11 +141,37 @@ def test_external_endpoint_is_routed_with_its_key_file_and_timeout():
         ),
         ({"name": "x", "backend": "llama_cpp", "gguf": GGUF, "fallbacks": ["nope"]}, "fallback 'nope'"),
         ({"backend": "llama_cpp", "gguf": GGUF}, "needs a `name`"),
+        ({"name": "x", "backend": "llama_cpp", "gguf": GGUF, "cost_per_1m_tokens": {"input": -1}}, "cost_per_1m"),
+        ({"name": "x", "backend": "llama_cpp", "gguf": GGUF, "cost_per_1m_tokens": {"in": 1}}, "cost_per_1m"),
+        ({"name": "x", "backend": "llama_cpp", "gguf": GGUF, "cost_per_1m_tokens": {"input": "1"}}, "cost_per_1m"),
+        ({"name": "x", "backend": "llama_cpp", "gguf": GGUF, "cost_per_1m_tokens": {}}, "cost_per_1m"),
     ],
 )
 def test_bad_catalog_entries_are_refused_by_name(entry, message):
     with pytest.raises(plugin.AnsibleFilterError, match=message):
         deployments({"gw": {"llm_backend": "llama_cpp"}}, [entry])
+
+
+def test_a_catalog_price_becomes_litellms_per_token_costs_for_every_deployment():
+    out = deployments(
+        {"b1": {"llm_backend": "llama_cpp", "llama_cpp_host": "10.0.0.1"}},
+        [
+            {"name": MODEL, "backend": "llama_cpp", "gguf": GGUF, "cost_per_1m_tokens": {"input": 2, "output": 6.5}},
+            {
+                "name": "remote",
+                "backend": "openai_compatible",
+                "endpoint": {"base_url": "https://llm.example/v1"},
+                "cost_per_1m_tokens": {"output": 1},
+            },
+            {"name": "free", "backend": "openai_compatible", "endpoint": {"base_url": "https://llm.example/v1"}},
+        ],
+    )
+    params = [d["entry"]["litellm_params"] for d in out]
+    assert params[0]["input_cost_per_token"] == pytest.approx(2e-6)
+    assert params[0]["output_cost_per_token"] == pytest.approx(6.5e-6)
+    assert params[1]["output_cost_per_token"] == pytest.approx(1e-6)
+    assert "input_cost_per_token" not in params[1]
+    assert not {"input_cost_per_token", "output_cost_per_token"} & set(params[2])
 
 
 def test_unknown_host_backend_is_refused():

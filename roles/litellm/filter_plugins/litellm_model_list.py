@@ -55,9 +55,27 @@ def check_catalog(catalog: list[Mapping[str, Any]], registry: Mapping[str, Mappi
             timeout = endpoint.get("timeout", 60)
             if not isinstance(timeout, int) or timeout < 1:
                 raise AnsibleFilterError(f"{where}: endpoint.timeout must be a positive integer (seconds)")
+        cost = entry.get("cost_per_1m_tokens")
+        if cost is not None and (
+            not isinstance(cost, Mapping)
+            or not cost
+            or set(cost) - {"input", "output"}
+            or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in cost.values())
+        ):
+            raise AnsibleFilterError(
+                f"{where}: cost_per_1m_tokens takes input and/or output, each a number >= 0 "
+                f"(the price of a million tokens that budgets count), got {cost!r}"
+            )
         for fallback in entry.get("fallbacks", []):
             if fallback not in {e.get("name") for e in catalog}:
                 raise AnsibleFilterError(f"{where}: fallback {fallback!r} is not a catalog name")
+
+
+def _cost_params(entry: Mapping[str, Any]) -> dict[str, float]:
+    """LiteLLM's per-token prices from the entry's cost_per_1m_tokens (nothing when it has none: a
+    self-hosted model costs 0, and a budget then never runs out)."""
+    cost = entry.get("cost_per_1m_tokens") or {}
+    return {f"{kind}_cost_per_token": float(cost[kind]) / 1e6 for kind in ("input", "output") if kind in cost}
 
 
 def litellm_deployments(
@@ -101,6 +119,7 @@ def litellm_deployments(
             }
             if key_env:
                 params["api_key"] = f"os.environ/{key_env}"
+            params.update(_cost_params(model))
             out.append(
                 {
                     "host": host,
@@ -128,6 +147,7 @@ def litellm_deployments(
         }
         if key_env:
             params["api_key"] = f"os.environ/{key_env}"
+        params.update(_cost_params(model))
         out.append(
             {
                 "host": "",
