@@ -50,7 +50,8 @@ ARTIFACTS: list[tuple[str, str, str, str, str, str]] = [
     (
         r"^prisma-engine/(?P<version>[^/]+)/prisma-engine-",
         "Prisma engine process for LiteLLM (roles/litellm/files/prisma-engine: Prisma CLI, "
-        "@prisma/query-engine-wasm, adapter-pg, pg, graphql, Node.js; packed by scripts/prisma-engine-deps.sh)",
+        "@prisma/query-engine-wasm, adapter-pg, pg, graphql, Node.js; "
+        "packed by scripts/prisma-engine-deps.sh)",
         "", "Apache-2.0 AND MIT", "application", "https://github.com/prisma/prisma-engines",
     ),
     (

@@ -141,9 +141,15 @@ def test_external_endpoint_is_routed_with_its_key_file_and_timeout():
         ),
         ({"name": "x", "backend": "llama_cpp", "gguf": GGUF, "fallbacks": ["nope"]}, "fallback 'nope'"),
         ({"backend": "llama_cpp", "gguf": GGUF}, "needs a `name`"),
-        ({"name": "x", "backend": "llama_cpp", "gguf": GGUF, "cost_per_1m_tokens": {"input": -1}}, "cost_per_1m"),
+        (
+            {"name": "x", "backend": "llama_cpp", "gguf": GGUF, "cost_per_1m_tokens": {"input": -1}},
+            "cost_per_1m",
+        ),
         ({"name": "x", "backend": "llama_cpp", "gguf": GGUF, "cost_per_1m_tokens": {"in": 1}}, "cost_per_1m"),
-        ({"name": "x", "backend": "llama_cpp", "gguf": GGUF, "cost_per_1m_tokens": {"input": "1"}}, "cost_per_1m"),
+        (
+            {"name": "x", "backend": "llama_cpp", "gguf": GGUF, "cost_per_1m_tokens": {"input": "1"}},
+            "cost_per_1m",
+        ),
         ({"name": "x", "backend": "llama_cpp", "gguf": GGUF, "cost_per_1m_tokens": {}}, "cost_per_1m"),
     ],
 )
@@ -156,14 +162,23 @@ def test_a_catalog_price_becomes_litellms_per_token_costs_for_every_deployment()
     out = deployments(
         {"b1": {"llm_backend": "llama_cpp", "llama_cpp_host": "10.0.0.1"}},
         [
-            {"name": MODEL, "backend": "llama_cpp", "gguf": GGUF, "cost_per_1m_tokens": {"input": 2, "output": 6.5}},
+            {
+                "name": MODEL,
+                "backend": "llama_cpp",
+                "gguf": GGUF,
+                "cost_per_1m_tokens": {"input": 2, "output": 6.5},
+            },
             {
                 "name": "remote",
                 "backend": "openai_compatible",
                 "endpoint": {"base_url": "https://llm.example/v1"},
                 "cost_per_1m_tokens": {"output": 1},
             },
-            {"name": "free", "backend": "openai_compatible", "endpoint": {"base_url": "https://llm.example/v1"}},
+            {
+                "name": "free",
+                "backend": "openai_compatible",
+                "endpoint": {"base_url": "https://llm.example/v1"},
+            },
         ],
     )
     params = [d["entry"]["litellm_params"] for d in out]

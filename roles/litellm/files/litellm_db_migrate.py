@@ -198,11 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--lock-timeout", type=float, default=600.0, help="seconds to wait for another migrator"
     )
-    parser.add_argument(
-        "--env-file", type=Path, help="read DATABASE_URL from this file of NAME=value lines"
-    )
+    parser.add_argument("--env-file", type=Path, help="read DATABASE_URL from this file of NAME=value lines")
     args = parser.parse_args(argv)
-    url = env_file_value(args.env_file, "DATABASE_URL") if args.env_file else os.environ.get("DATABASE_URL", "")
+    url = (
+        env_file_value(args.env_file, "DATABASE_URL") if args.env_file else os.environ.get("DATABASE_URL", "")
+    )
     if not url:
         where = args.env_file or "the environment"
         print(f"litellm_db_migrate: DATABASE_URL is not set in {where}", file=sys.stderr)

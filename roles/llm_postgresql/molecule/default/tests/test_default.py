@@ -22,13 +22,13 @@ def _address(host) -> str:
 
 def _psql(host, sql, address="127.0.0.1", password=PASSWORD, user=USER, database=DATABASE, sslmode="prefer"):
     conninfo = f"host={address} port={PORT} dbname={database} user={user} sslmode={sslmode}"
-    return host.run(
-        "PGPASSWORD=%s psql -X -At -v ON_ERROR_STOP=1 -d %s -c %s", password, conninfo, sql
-    )
+    return host.run("PGPASSWORD=%s psql -X -At -v ON_ERROR_STOP=1 -d %s -c %s", password, conninfo, sql)
 
 
 def _as_postgres(host, sql, database=DATABASE):
-    return host.check_output("runuser -u postgres -- psql -X -At -v ON_ERROR_STOP=1 -d %s -c %s", database, sql)
+    return host.check_output(
+        "runuser -u postgres -- psql -X -At -v ON_ERROR_STOP=1 -d %s -c %s", database, sql
+    )
 
 
 def _version(host) -> str:
@@ -66,7 +66,9 @@ def test_wrong_password_is_refused(host):
 
 
 def test_allowed_address_connects_over_tls_only(host):
-    tls = _psql(host, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", _address(host), sslmode="require")
+    tls = _psql(
+        host, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", _address(host), sslmode="require"
+    )
     assert tls.rc == 0, tls.stderr
     assert tls.stdout.strip() == "t"
     plain = _psql(host, "SELECT 1", _address(host), sslmode="disable")
@@ -96,7 +98,10 @@ def test_backup_timer_enabled(host):
     timer = host.service("llm-postgresql-backup.timer")
     assert timer.is_enabled
     assert timer.is_running
-    assert "OnCalendar=*-*-* 02:30:00" in host.file("/etc/systemd/system/llm-postgresql-backup.timer").content_string
+    assert (
+        "OnCalendar=*-*-* 02:30:00"
+        in host.file("/etc/systemd/system/llm-postgresql-backup.timer").content_string
+    )
 
 
 def _backups(host) -> list[str]:
@@ -125,8 +130,11 @@ def test_backup_writes_private_dumps_and_keeps_the_newest(host):
 
 
 def test_restore_in_place_and_into_a_new_database(host):
-    _psql(host, "DROP TABLE IF EXISTS restore_probe; CREATE TABLE restore_probe (v text); "
-          "INSERT INTO restore_probe VALUES ('before')")
+    _psql(
+        host,
+        "DROP TABLE IF EXISTS restore_probe; CREATE TABLE restore_probe (v text); "
+        "INSERT INTO restore_probe VALUES ('before')",
+    )
     dump = _backup(host)
     _psql(host, "UPDATE restore_probe SET v = 'after'")
 
