@@ -229,7 +229,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     keys = parser.add_mutually_exclusive_group(required=True)
     keys.add_argument(
         "--key-file",
-        help="the master key: a file with the key (sk- optional) or a dotenv with LITELLM_MASTER_KEY=",
+        help="a file with the key (sk- optional; the master key or a virtual key's "
+        "<secrets dir>/litellm_keys/<alias>) or a dotenv with LITELLM_MASTER_KEY=",
     )
     keys.add_argument("--key-env", help="name of an environment variable holding the key")
     parser.add_argument("--model", help="model to call (default: the first one /v1/models lists)")
