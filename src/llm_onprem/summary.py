@@ -16,17 +16,22 @@ def print_summary(inventory: str, gateway_url: str) -> int:
     report = json.loads(report_file.read_text())
     key_file = Path(inventory) / ".secrets" / "litellm_master_key"
     ca_file = Path(inventory) / ".secrets" / "tls" / "ca.crt"
+    # DB mode: the declared virtual keys' secret files (litellm_keys); the first one is the example's key.
+    app_keys = sorted((Path(inventory) / ".secrets" / "litellm_keys").glob("*"))
+    try_key = app_keys[0] if app_keys else key_file
     lines = [
         "",
         "llm-onprem sandbox: an authenticated OpenAI-compatible endpoint, verified",
         f"  gateway URL : {gateway_url}/v1",
         f"  CA          : {ca_file} (the generated CA that signed the gateway's certificate)",
         f"  model       : {report['model']}",
-        f"  master key  : {key_file} (prefix it with sk-), also LITELLM_MASTER_KEY on the gateway",
+        f"  master key  : {key_file} (prefix it with sk-; the admin credential), also LITELLM_MASTER_KEY"
+        " on the gateway",
+        *[f"  app key     : {path} (prefix it with sk-; virtual key {path.name})" for path in app_keys],
         f"  completion  : {report['completion']!r}",
         f"  checks      : {', '.join(report['checks'])}",
         f"  try it      : curl -s --cacert {ca_file} {gateway_url}/v1/chat/completions"
-        ' -H "Authorization: Bearer sk-$(cat ' + str(key_file) + ')"'
+        ' -H "Authorization: Bearer sk-$(cat ' + str(try_key) + ')"'
         " -H 'Content-Type: application/json'"
         ' -d \'{"model": "' + report["model"] + '", "messages": [{"role": "user", "content": "Hi"}]}\'',
         "",

@@ -10,9 +10,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from llm_onprem import smoke
 from llm_onprem.smoke import near_miss
 from tests.conftest import ROOT, ansible_playbook, recap
-from tests.e2e.conftest import MODEL, SECRETS, SELECTED, ca_context
+from tests.e2e.conftest import CA_FILE, MODEL, SECRETS, SELECTED, ca_context
 
 pytestmark = pytest.mark.e2e
 
@@ -88,14 +89,25 @@ def test_no_key_is_401(client):
     assert client.post("/v1/chat/completions", json=CHAT).status_code == 401
 
 
-def test_wrong_and_near_miss_keys_are_400_without_a_database(client, master_key):
-    """LiteLLM without a database answers a key that is not the master key with 400 (README, "Auth
-    semantics"); a near-miss of the master key is no different, and no refusal echoes either key."""
+def test_wrong_and_near_miss_keys_are_401_in_db_mode(client, master_key):
+    """The sandbox gateway runs in DB mode (group_vars/llm_gateway.yml): a key that is neither the
+    master key nor a virtual key gets 401 (README, "Auth semantics"); a near-miss of the master key is
+    no different, and no refusal echoes either key."""
     for key in ("sk-wrong", near_miss(master_key)):
         response = client.post("/v1/chat/completions", json=CHAT, headers={"Authorization": f"Bearer {key}"})
-        assert response.status_code == 400, response.text
+        assert response.status_code == 401, response.text
         assert "Paris" not in response.text
         assert master_key[3:-1] not in response.text
+
+
+def test_the_declared_application_key_passes_smoke(gateway_url):
+    """`llm-onprem smoke` with the virtual key the sandbox declares (its secret file, as the role
+    wrote it): 401s, the model listed, a completion and a stream through the ingress."""
+    key_file = SECRETS / "litellm_keys" / "demo-app"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    report = smoke.run(gateway_url, smoke.read_key(key_file), MODEL, max_tokens=8, ca_file=str(CA_FILE))
+    assert report.ok, report.render()
+    assert report.completion
 
 
 def test_models_lists_the_catalog(client, master_key):
