@@ -110,6 +110,20 @@ def test_the_declared_application_key_passes_smoke(gateway_url):
     assert report.completion
 
 
+def test_admin_ui_is_off_by_default_and_nobody_signs_in(client, master_key):
+    """litellm_ui_enabled is false in the sandbox: LiteLLM still serves the UI's static pages, but
+    its login refuses the admin name with the master key (env-credential login off) and with the
+    generated UI password alike, on both login routes."""
+    password_file = SECRETS / "litellm_ui_password"
+    password = password_file.read_text().strip() if password_file.exists() else ""
+    for secret in filter(None, (master_key, password)):
+        form = client.post("/login", data={"username": "admin", "password": secret})
+        assert form.status_code == 401, form.text
+        assert "set-cookie" not in form.headers
+        api = client.post("/v2/login", json={"username": "admin", "password": secret})
+        assert api.status_code == 401, api.text
+
+
 def test_models_lists_the_catalog(client, master_key):
     response = client.get("/v1/models", headers={"Authorization": f"Bearer {master_key}"})
     assert response.status_code == 200
