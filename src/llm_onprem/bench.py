@@ -201,6 +201,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--key-prefix", default="sk-", help="added to a key without it ('' for a backend's key)"
     )
     parser.add_argument("--name", default="gateway", help="label of --url in the reports")
+    parser.add_argument(
+        "--key-target",
+        action="append",
+        default=[],
+        metavar="NAME=KEY_FILE",
+        help="--url again with another key, in the same run (e.g. a virtual key's file against the "
+        "master key: what DB-mode auth adds); repeatable",
+    )
     parser.add_argument("--direct-url", help="a backend, benchmarked in the same run, interleaved")
     parser.add_argument(
         "--direct-key-file", help="the backend's key: a bare key or a dotenv with LLM_BACKEND_API_KEY="
@@ -224,6 +232,11 @@ def main_with(args: argparse.Namespace) -> int:
     try:
         key = smoke.read_key(Path(args.key_file), prefix=args.key_prefix)
         targets = [Target(args.name, args.url, key)]
+        for spec in args.key_target:
+            name, sep, path = spec.partition("=")
+            if not sep or not name or not path or name in (args.name, "direct"):
+                raise ValueError(f"--key-target {spec!r}: NAME=KEY_FILE with a new NAME")
+            targets.append(Target(name, args.url, smoke.read_key(Path(path), prefix=args.key_prefix)))
         if args.direct_url:
             direct_key = (
                 smoke.read_key(Path(args.direct_key_file), "LLM_BACKEND_API_KEY", prefix="")

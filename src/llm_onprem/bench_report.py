@@ -59,9 +59,27 @@ def to_dict(levels: Sequence[LevelResult], work: Workload, urls: dict[str, str])
         ],
         "scaling": {t: scaling(levels, t) for t in targets},
     }
-    if len(targets) == 2:
-        data["ratios"] = {f"{targets[0]}/{targets[1]}": ratios(levels, targets[0], targets[1])}
+    if len(targets) >= 2:
+        data["ratios"] = {f"{t}/{targets[-1]}": ratios(levels, t, targets[-1]) for t in targets[:-1]}
+    if len(targets) >= 3:
+        data["deltas_ms"] = {f"{t}-{targets[0]}": deltas_ms(levels, t, targets[0]) for t in targets[1:-1]}
     return data
+
+
+def deltas_ms(levels: Sequence[LevelResult], target: str, base: str) -> list[dict[str, float]]:
+    """Per level: target's median latency and TTFT minus base's, in ms (e.g. a virtual key over the
+    master key on the same gateway: what DB-mode auth adds)."""
+    out = []
+    for level in levels:
+        a, b = level.summary(target), level.summary(base)
+        out.append(
+            {
+                "concurrency": level.concurrency,
+                "latency_p50": (a.latency.p50 - b.latency.p50) * 1000,
+                "ttft_p50": (a.ttft.p50 - b.ttft.p50) * 1000,
+            }
+        )
+    return out
 
 
 def _ms(seconds: float) -> str:
@@ -70,8 +88,9 @@ def _ms(seconds: float) -> str:
 
 def to_markdown(levels: Sequence[LevelResult], work: Workload, urls: dict[str, str]) -> str:
     targets = list(urls)
+    mode = "streamed" if work.stream else "not streamed"
     lines = [
-        f"Model `{work.model}`, {work.max_tokens} max output tokens, streamed; targets: "
+        f"Model `{work.model}`, {work.max_tokens} max output tokens, {mode}; targets: "
         + ", ".join(f"{t} `{u}`" for t, u in urls.items()),
         "",
         "| clients | target | requests | errors | req/s | output tok/s | latency p50 / p95 / p99 (ms) "
@@ -94,17 +113,25 @@ def to_markdown(levels: Sequence[LevelResult], work: Workload, urls: dict[str, s
                     "",
                     f"{t} at {lv.concurrency} client(s): {len(failed)} failed, first: `{failed[0]}`",
                 ]
-    if len(targets) == 2:
+    for t in targets[:-1] if len(targets) >= 2 else []:
         lines += [
             "",
-            f"| clients | {targets[0]}/{targets[1]} latency p50 | TTFT p50 | output tok/s |",
+            f"| clients | {t}/{targets[-1]} latency p50 | TTFT p50 | output tok/s |",
             "| ---: | ---: | ---: | ---: |",
         ]
-        for r in ratios(levels, targets[0], targets[1]):
+        for r in ratios(levels, t, targets[-1]):
             lines.append(
                 f"| {r['concurrency']} | {r['latency_p50']:.3f} | {r['ttft_p50']:.3f} "
                 f"| {r['output_tokens_per_s']:.3f} |"
             )
+    for t in targets[1:-1] if len(targets) >= 3 else []:
+        lines += [
+            "",
+            f"| clients | {t} minus {targets[0]}: latency p50 (ms) | TTFT p50 (ms) |",
+            "| ---: | ---: | ---: |",
+        ]
+        for d in deltas_ms(levels, t, targets[0]):
+            lines.append(f"| {d['concurrency']} | {d['latency_p50']:+.1f} | {d['ttft_p50']:+.1f} |")
     if len(levels) > 1:
         lines += ["", "| target | " + " | ".join(f"{lv.concurrency} clients" for lv in levels) + " |"]
         lines.append("| --- |" + " ---: |" * len(levels))

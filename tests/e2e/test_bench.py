@@ -28,10 +28,13 @@ def _bench(backend, backend_profile, gateway_url, *args: str, timeout: int):
 
 
 def test_short_bench_gateway_and_direct(backend, backend_profile, gateway_url, tmp_path):
+    """With the sandbox's application key (a virtual key, DB mode) as a third target: what DB-mode
+    auth adds over the master key is reported."""
     result = _bench(
         backend, backend_profile, gateway_url,
         "--concurrency", "1", "2", "--requests", "4", "--max-tokens", "16",
         "--duration", "90", "--out", str(tmp_path), "--stem", "short",
+        "--key-target", f"app={SECRETS / 'litellm_keys' / 'demo-app'}",
         timeout=600,
     )  # fmt: skip
     assert "[bench]" in result.stderr, "progress is shown"
@@ -39,7 +42,7 @@ def test_short_bench_gateway_and_direct(backend, backend_profile, gateway_url, t
     report = json.loads((tmp_path / "short.json").read_text())
     assert [lv["concurrency"] for lv in report["levels"]] == [1, 2]
     for level in report["levels"]:
-        for target in ("gateway", "direct"):
+        for target in ("gateway", "app", "direct"):
             summary = level["summary"][target]
             assert summary["requests"] == 4, (target, summary)
             assert summary["errors"] == 0, (target, level["samples"][target])
@@ -47,6 +50,8 @@ def test_short_bench_gateway_and_direct(backend, backend_profile, gateway_url, t
             assert 0 < summary["ttft"]["p50"] <= summary["latency"]["p50"]
             assert all(s["output_tokens"] > 0 for s in level["samples"][target])
     assert len(report["ratios"]["gateway/direct"]) == 2
+    assert len(report["ratios"]["app/direct"]) == 2
+    assert [d["concurrency"] for d in report["deltas_ms"]["app-gateway"]] == [1, 2]
     assert (tmp_path / "short.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     markdown = (tmp_path / "short.md").read_text()
     assert "| 2 | direct | 4 | 0 |" in markdown

@@ -100,3 +100,40 @@ def test_reports_round_trip(tmp_path):
     assert paths[2].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     again = bench_report.load(paths[0])
     assert bench_report.to_markdown(*again) == paths[1].read_text()
+
+
+def test_a_second_key_on_the_gateway_gets_its_ratio_and_its_delta_over_the_first():
+    """--key-target: gateway (master key), app (a virtual key) and direct; app's p50 is 4 ms over the
+    master key's at 1 client and 10 ms at 4."""
+    from llm_onprem import bench_report
+
+    def samples(latency):
+        return [Sample(i * latency, (i + 1) * latency, i * latency + 0.1, 32) for i in range(4)]
+
+    levels = [
+        LevelResult(1, {"gateway": samples(1.0), "app": samples(1.004), "direct": samples(0.99)}),
+        LevelResult(4, {"gateway": samples(0.25), "app": samples(0.26), "direct": samples(0.24)}),
+    ]
+    urls = {"gateway": "g", "app": "g", "direct": "d"}
+    data = bench_report.to_dict(levels, Workload("m"), urls)
+    assert set(data["ratios"]) == {"gateway/direct", "app/direct"}
+    deltas = data["deltas_ms"]["app-gateway"]
+    assert deltas[0]["latency_p50"] == pytest.approx(4.0)
+    assert deltas[1]["latency_p50"] == pytest.approx(10.0)
+    text = to_markdown(levels, Workload("m"), urls)
+    assert "| clients | app minus gateway: latency p50 (ms) | TTFT p50 (ms) |" in text
+    assert "| 1 | +4.0 | +0.0 |" in text
+    assert "| 4 | +10.0 | +0.0 |" in text
+
+
+def test_key_target_needs_a_new_name(tmp_path, capsys):
+    from llm_onprem import bench
+
+    key = tmp_path / "key"
+    key.write_text("abc")
+    parser = __import__("argparse").ArgumentParser()
+    bench.add_arguments(parser)
+    for spec in ("gateway=" + str(key), "direct=" + str(key), "nofile", "app="):
+        args = parser.parse_args(["--url", "u", "--key-file", str(key), "--model", "m", "--key-target", spec])
+        assert bench.main_with(args) == 2
+        assert "--key-target" in capsys.readouterr().err
