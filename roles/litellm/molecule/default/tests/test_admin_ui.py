@@ -65,3 +65,40 @@ def test_the_generated_password_signs_in_and_the_declared_keys_are_listed(page, 
     for alias in ("app", "budget-tiny", "rpm-one"):
         page.get_by_text(alias, exact=True).first.wait_for(timeout=60_000)
     assert "/ui/" in page.url
+
+
+_SIGN_IN_FROM_THE_HOST = """
+import ssl, sys, urllib.error, urllib.parse, urllib.request
+class Stay(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args):
+        return None
+context = ssl.create_default_context(cafile="/etc/haproxy/tls/ca.crt")
+opener = urllib.request.build_opener(Stay, urllib.request.HTTPSHandler(context=context))
+body = urllib.parse.urlencode({"username": "admin", "password": sys.argv[1]}).encode()
+try:
+    print(opener.open("https://127.0.0.1/login", data=body, timeout=60).status)
+except urllib.error.HTTPError as err:
+    print(err.code)
+"""
+
+
+def test_failed_sign_ins_block_that_client_only(host):
+    """Ten failed sign-ins from the controller (through the ingress, which forwards its address)
+    block the controller's sign-ins; another client (the host itself, also through the ingress)
+    still signs in. Without litellm_trusted_proxy_ranges every client would have the ingress's
+    address and be blocked together. Runs last: the controller stays blocked for 5 minutes."""
+    import httpx
+
+    address = host.interface("eth0").addresses[0]
+    statuses = []
+    with httpx.Client(verify=False, timeout=60) as client:
+        for _ in range(12):
+            wrong = {"username": "admin", "password": "wrong"}
+            response = client.post(f"https://{address}/login", data=wrong)
+            statuses.append(response.status_code)
+            if response.status_code == 429:
+                break
+    assert statuses[0] == 401, statuses
+    assert statuses[-1] == 429, statuses
+    password = (SECRETS / "litellm_ui_password").read_text().strip()
+    assert host.check_output("python3 -c %s %s", _SIGN_IN_FROM_THE_HOST, password) == "303"
