@@ -38,6 +38,8 @@ def generated_inventory(simulator, terraform_tree, tmp_path_factory):
         gpu_hosts=["DC0_C0_H1"],
         gateway_host="DC0_C0_H0",
         llm_backend="llama_cpp",
+        # The sandbox's group_vars run the gateway in DB mode, its database on the gateway.
+        database_on_gateway=True,
         # Map the VMs onto sandbox containers: same names, Docker connection, no Docker-in-Docker.
         inventory_vars={
             "ansible_connection": "community.docker.docker",

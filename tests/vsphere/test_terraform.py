@@ -132,6 +132,7 @@ def test_generated_inventory_has_the_site_groups(cluster):
     assert sorted(inventory["llm_backends"]["hosts"]) == sorted(GPU_HOSTS)
     assert sorted(inventory["nvidia_gpu"]["hosts"]) == sorted(GPU_HOSTS)
     assert inventory["llm_gateway"]["hosts"] == ["llm-gw"]
+    assert "llm_state" not in inventory  # database_on_gateway defaults to false
     hostvars = inventory["_meta"]["hostvars"]
     for name in GPU_HOSTS:
         assert hostvars[name]["llm_backend"] == "vllm"

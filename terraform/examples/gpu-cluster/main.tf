@@ -63,7 +63,8 @@ locals {
   }
 }
 
-# The inventory playbooks/site.yml consumes: llm_backends + nvidia_gpu (the GPU nodes), llm_gateway.
+# The inventory playbooks/site.yml consumes: llm_backends + nvidia_gpu (the GPU nodes), llm_gateway
+# (and llm_state, with database_on_gateway).
 resource "local_file" "inventory" {
   filename             = local.inventory_path
   file_permission      = "0644"
@@ -73,5 +74,7 @@ resource "local_file" "inventory" {
     llm_backend = var.llm_backend
     gpu_nodes   = local.gpu_nodes
     gateway     = local.gateway
+    # The gateway's database on the gateway itself (llm_state), when asked for.
+    database_on_gateway = var.database_on_gateway
   })
 }

@@ -100,6 +100,12 @@ variable "llm_backend" {
   }
 }
 
+variable "database_on_gateway" {
+  description = "Also put the gateway in the llm_state group: playbooks/site.yml then runs llm_postgresql on it (LiteLLM's DB mode; point litellm_database_url at it). False: no state host (master-key mode, or an existing PostgreSQL by URL)."
+  type        = bool
+  default     = false
+}
+
 # --- Gateway ---------------------------------------------------------------------------------------
 variable "gateway_host" {
   description = "ESXi host for the gateway VM (no GPU)."
