@@ -3,10 +3,9 @@ with its password from loopback and (over TLS only) from an allowed address, ref
 (pg_hba, and the firewall for other hosts), dumps on a timer with retention, and restores a dump into
 a new database or in place of the current one."""
 
-import socket
 import time
 
-import pytest
+from tests.support.firewall import assert_refused_by_table
 
 PASSWORD = "MoleculeOnlyPassword0123456789"  # converge.yml
 DATABASE = "litellm"
@@ -86,12 +85,7 @@ def test_other_roles_and_databases_are_refused_over_tcp(host):
 
 
 def test_another_host_is_refused_by_the_firewall(host):
-    # The controller reaches the container from the network's gateway address, which is not allowed.
-    with pytest.raises(ConnectionRefusedError):
-        socket.create_connection((_address(host), PORT), timeout=5).close()
-    table = host.check_output("nft list table inet llm_onprem_postgresql")
-    assert "reject with tcp reset" in table
-    assert "counter packets 0 " not in table  # refused by the rule, not by a closed port
+    assert_refused_by_table(host, _address(host), PORT, "llm_onprem_postgresql")
 
 
 def test_backup_timer_enabled(host):

@@ -2,9 +2,7 @@
 password (never on a command line), refuses other hosts at the firewall, caps its memory, and keeps
 nothing across a restart with persistence off."""
 
-import socket
-
-import pytest
+from tests.support.firewall import assert_refused_by_table
 
 PASSWORD = "MoleculeOnlyRedisPassword0123456789"  # converge.yml
 PORT = 6379
@@ -50,12 +48,7 @@ def test_allowed_address_reads_and_writes(host):
 
 
 def test_another_host_is_refused_by_the_firewall(host):
-    # The controller reaches the container from the network's gateway address, which is not allowed.
-    with pytest.raises(ConnectionRefusedError):
-        socket.create_connection((_address(host), PORT), timeout=5).close()
-    table = host.check_output("nft list table inet llm_onprem_redis")
-    assert "reject with tcp reset" in table
-    assert "counter packets 0 " not in table  # refused by the rule, not by a closed port
+    assert_refused_by_table(host, _address(host), PORT, "llm_onprem_redis")
 
 
 def test_password_is_in_a_private_file_and_never_in_the_process_list(host):
