@@ -168,13 +168,36 @@ def test_kill_9_of_a_gateway_fails_at_most_the_requests_in_flight(ingress_url, t
     assert result["failed"] <= CLIENTS, result
 
 
-def test_requests_keep_succeeding_while_redis_is_stopped(ingress_url, tmp_path):
-    """Without Redis the gateways serve on (no shared cache; limits counted per gateway meanwhile)."""
+def _limits_shared(master_key: str) -> bool:
+    """Whether the gateways count one key's requests together again: a key allowed 2 a minute, one
+    request on each gateway, then a third is refused (each counting alone would allow it)."""
+    admin = {"Authorization": f"Bearer {master_key}"}
+    with gateway_client(GATEWAYS[0]) as first, gateway_client(GATEWAYS[1]) as second:
+        made = first.post("/key/generate", json={"models": [MODEL], "rpm_limit": 2}, headers=admin)
+        assert made.status_code == 200, made.text
+        key = made.json()["key"]
+        try:
+            auth = {"Authorization": f"Bearer {key}"}
+            codes = [
+                gateway.post("/v1/chat/completions", json=chat(f"Count {i}."), headers=auth).status_code
+                for i, gateway in enumerate((first, second, first))
+            ]
+            return codes == [200, 200, 429]
+        finally:
+            first.post("/key/delete", json={"keys": [key]}, headers=admin)
+
+
+def test_requests_keep_succeeding_while_redis_is_stopped(ingress_url, master_key, tmp_path):
+    """Without Redis the gateways serve on (no shared cache; limits counted per gateway meanwhile).
+    Once it is back, each gateway's LiteLLM calls it again only after its Redis circuit breaker lets a
+    probe through (REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT, 60 s upstream): measured as the time until
+    one key's limit holds across both gateways again (which the shared-state tests after this rely on)."""
     state = host(STATE)
     try:
         result = _bench_during(lambda: state.run("systemctl stop redis-server"), ingress_url, tmp_path)
     finally:
         state.run("systemctl start redis-server")
+    result["limits_shared_again_s_after_start"] = _wait(lambda: _limits_shared(master_key), 180)
     _record("redis stopped", result)
     assert result["requests"] >= REQUESTS
     assert result["failed"] == 0, result
