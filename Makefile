@@ -97,8 +97,14 @@ demo-ha: ## The production-shaped sandbox: 2 backends, 2 gateways, state host, i
 	$(BIN)/llm-onprem sandbox down
 	$(MAKE) --no-print-directory demo INVENTORY=inventories/sandbox-ha LLM_BACKEND=llama_cpp
 
-e2e-ha: venv ## The HA sandbox end to end: demo-ha, then shared state across gateways and the fault tests under load
+# After the demo, llama_cpp's verifier runs against both backends and litellm's against both gateways
+# (each pair on two OSes: their sandbox_os, src/llm_onprem/hosts.py HA_E2E), then tests/ha: a second
+# converge with no change, shared state across the gateways, the fault tests under load.
+e2e-ha: INVENTORY := inventories/sandbox-ha
+e2e-ha: venv ## The HA sandbox end to end: demo-ha, the backend and gateway verifiers, idempotence, shared state, faults under load
 	$(MAKE) --no-print-directory demo-ha
+	$(call ROLE_VERIFIER,llm_backends,llama_cpp)
+	$(call ROLE_VERIFIER,llm_gateway,litellm)
 	$(BIN)/pytest -v -s -m ha -p no:cacheprovider tests/ha
 
 # ---- dev stacks (compose/): one backend behind LiteLLM on this machine -------------------------
@@ -157,6 +163,7 @@ test molecule compose standin-images: export MIRROR_BACKENDS := all
 test: lint unit molecule ## Everything CI runs
 	$(MAKE) --no-print-directory -j2 --output-sync=target compose vsphere
 	$(MAKE) --no-print-directory e2e
+	$(MAKE) --no-print-directory e2e-ha
 
 lint: venv ## yamllint, ansible-lint (production profile), ruff, mypy
 	$(BIN)/yamllint -s .

@@ -58,8 +58,12 @@ def _sandbox_up(args: argparse.Namespace) -> int:
     from llm_onprem.inventory import sandbox_hosts
 
     image = "local/" + hosts.by_key(args.os).image
+    specs = sandbox_hosts(Path(args.inventory) / "hosts.yml", args.gateway_port, image)
     sandbox.log(f"host OS: {hosts.by_key(args.os).name} ({image})")
-    sandbox.up(Path(args.mirror), sandbox_hosts(Path(args.inventory) / "hosts.yml", args.gateway_port, image))
+    for spec in specs:
+        if spec.image != image:
+            sandbox.log(f"{spec.name}: {spec.image} (its sandbox_os)")
+    sandbox.up(Path(args.mirror), specs)
     return 0
 
 

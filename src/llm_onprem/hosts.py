@@ -80,6 +80,15 @@ E2E: dict[str, str] = {"llama_cpp": "ubuntu-24.04", "ollama": "debian-12", "vllm
 # own scenario pairs it with; on Debian 12 its scenario still runs (the gateway and the backend on
 # one host, and llama_cpp's verifier there: COVERED_BY).
 E2E_GATEWAY: dict[str, str] = {"litellm": "llama_cpp"}
+# The production-shaped tier (`make e2e-ha`, inventories/sandbox-ha): its backend and gateway hosts run
+# different OSes (each host's sandbox_os; tests/unit/test_hosts.py keeps the two equal), and the tier
+# converges llama_cpp and litellm there (site.yml, then again with no change) and runs both roles'
+# Molecule verifiers against those hosts: so CI runs neither role's scenario on those OSes.
+HA_E2E: dict[str, tuple[str, ...]] = {
+    "ubuntu-22.04": ("llama_cpp", "litellm"),
+    "debian-13": ("llama_cpp", "litellm"),
+}
+HA_INVENTORY = "inventories/sandbox-ha"
 
 
 def by_key(key: str) -> HostOS:
@@ -99,6 +108,8 @@ def covered(role: str, key: str) -> str | None:
     (its own scenario)."""
     if E2E.get(role) == key or (role in E2E_GATEWAY and E2E.get(E2E_GATEWAY[role]) == key):
         return "the e2e chain"
+    if role in HA_E2E.get(key, ()):
+        return "the HA e2e chain"
     covering = COVERED_BY.get(role)
     if covering is not None and covering in MATRIX.get(key, ()) and covered(covering, key) is None:
         return f"{covering}'s scenario"
@@ -174,7 +185,14 @@ def supported_hosts_table(root: Path) -> str:
             cell(role, None, root) for _ in UNIT_TESTED_ONLY
         ]
         out.append(f"| `{role}` | " + " | ".join(cells) + " |")
-    e2e = [", ".join(f"`{b}`" for b, key in E2E.items() if key == host.key) or "-" for host in HOSTS]
+    e2e = [
+        ", ".join(
+            [f"`{b}`" for b, key in E2E.items() if key == host.key]
+            + [f"`{b}` (HA)" for b in HA_E2E.get(host.key, ()) if b in E2E]
+        )
+        or "-"
+        for host in HOSTS
+    ]
     out.append(
         "| e2e chain (site → verify → smoke) | " + " | ".join(e2e + ["-"] * len(UNIT_TESTED_ONLY)) + " |"
     )

@@ -36,9 +36,12 @@ def test_molecule_jobs_are_longest_role_first_and_each_once():
     roles = [job.split("@")[0] for job in jobs]
     assert roles == sorted(roles, key=hosts.MOLECULE_ROLES.index)
     assert jobs[0] == "vllm@ubuntu-systemd:noble"
-    # llama_cpp is converged and verified inside litellm's scenario on every OS, not a second time.
-    assert "litellm@ubuntu-systemd:jammy" in jobs
+    # llama_cpp is converged and verified inside litellm's scenario, the e2e chain or the HA chain on
+    # every OS, not a second time.
     assert not [job for job in jobs if job.startswith("llama_cpp@")]
+    # The HA tier's pairs run Ubuntu 22.04 and Debian 13: no litellm scenario there.
+    assert "litellm@ubuntu-systemd:jammy" not in jobs
+    assert "litellm@debian-systemd:trixie" not in jobs
     # The e2e tiers converge and verify vLLM and Ollama on Debian 12 (make e2e-vllm, e2e-ollama).
     assert "vllm@debian-systemd:bookworm" not in jobs
     assert "ollama@debian-systemd:bookworm" not in jobs
@@ -128,3 +131,32 @@ def test_the_readme_table_is_generated_from_the_matrix(capsys):
     )
     assert main(["hosts", "e2e", "llama_cpp"]) == 0
     assert capsys.readouterr().out.strip() == "ubuntu-24.04"
+
+
+def test_the_ha_tier_covers_what_its_inventory_runs_and_runs_those_verifiers():
+    """HA_E2E names, per OS, the roles the HA tier converges there: exactly the llm_backends (llama_cpp)
+    and llm_gateway (litellm) hosts of inventories/sandbox-ha by their sandbox_os; and `make e2e-ha`
+    runs both roles' verifiers against those groups of that inventory, and a second converge."""
+    inventory = yaml.safe_load((ROOT / "inventories/sandbox-ha/hosts.yml").read_text())["all"]["children"]
+    ran: dict[str, set[str]] = {}
+    for group, role in (("llm_backends", "llama_cpp"), ("llm_gateway", "litellm")):
+        for host_vars in inventory[group]["hosts"].values():
+            if group == "llm_backends":
+                assert host_vars["llm_backend"] == role
+            ran.setdefault(host_vars["sandbox_os"], set()).add(role)
+    assert ran == {key: set(roles) for key, roles in hosts.HA_E2E.items()}
+    for key, roles in hosts.HA_E2E.items():
+        assert set(roles) <= set(hosts.MATRIX[key])
+        for role in roles:
+            assert hosts.covered(role, key) == "the HA e2e chain"
+    makefile = (ROOT / "Makefile").read_text()
+    assert "e2e-ha: INVENTORY := inventories/sandbox-ha" in makefile
+    recipe = makefile.split("\ne2e-ha: venv", 1)[1].split("\n\n", 1)[0]
+    assert "$(call ROLE_VERIFIER,llm_backends,llama_cpp)" in recipe
+    assert "$(call ROLE_VERIFIER,llm_gateway,litellm)" in recipe
+    assert "tests/ha" in recipe
+    assert (
+        "def test_second_converge_changes_nothing_on_any_host"
+        in (ROOT / "tests/ha/test_converge.py").read_text()
+    )
+    assert "$(MAKE) --no-print-directory e2e-ha" in makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pytest
+
 from llm_onprem import inventory, sandbox
 
 
@@ -91,3 +93,17 @@ def test_sandbox_hosts_run_the_image_asked_for(tmp_path):
         "gw": "local/ubuntu-systemd:jammy",
     }
     assert inventory.sandbox_hosts(hosts_file, 4000)[0].image == "local/debian-systemd:bookworm"
+
+
+def test_a_host_runs_the_os_its_sandbox_os_names(tmp_path):
+    hosts_file = tmp_path / "hosts.yml"
+    hosts_file.write_text("all:\n  hosts:\n    gw: {sandbox_os: debian-13}\n    be: {}\n")
+    specs = {s.name: s.image for s in inventory.sandbox_hosts(hosts_file, 4000, "local/ubuntu-systemd:noble")}
+    assert specs == {"be": "local/ubuntu-systemd:noble", "gw": "local/debian-systemd:trixie"}
+
+
+def test_an_unknown_sandbox_os_names_the_host_and_the_variable(tmp_path):
+    hosts_file = tmp_path / "hosts.yml"
+    hosts_file.write_text("all:\n  hosts:\n    gw: {sandbox_os: windows-95}\n")
+    with pytest.raises(SystemExit, match=r"gw: sandbox_os: unknown host OS 'windows-95'"):
+        inventory.sandbox_hosts(hosts_file, 4000)

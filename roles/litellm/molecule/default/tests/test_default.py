@@ -2,12 +2,18 @@
 
 In the role's scenario the backend is on the same host (bound to loopback); in the llama_cpp e2e tier
 these tests run against the sandbox gateway, whose backend is another host (`make e2e-llama_cpp`,
-src/llm_onprem/hosts.py E2E_GATEWAY). Nothing here assumes either: the backend's address and key are
-read from the gateway's own config and env file.
+src/llm_onprem/hosts.py E2E_GATEWAY), and in the HA tier against both gateways of
+inventories/sandbox-ha, which listen on their private address behind their own firewall table with
+the ingress on its own host (`make e2e-ha`, hosts.HA_E2E). Nothing here assumes any of these: the
+backend's address and key are read from the gateway's own config and env file, the gateway's listen
+address from its unit.
 """
 
+import functools
 import json
+import re
 
+import pytest
 import yaml
 from tests.support.host_http import http_in_host
 from tests.support.units import MAX_EXPOSURE, exposures
@@ -21,9 +27,22 @@ SERVICE = "litellm"
 MODEL = "smollm2-135m-instruct"
 
 
+@functools.cache
+def _listen(host):
+    """The address the unit's --host names: loopback, or the private address (ingress elsewhere)."""
+    exec_start = host.check_output("systemctl show %s -p ExecStart", SERVICE)
+    match = re.search(r"--host (\S+)", exec_start)
+    assert match, exec_start
+    return match.group(1)
+
+
+def _ingress_here(host):
+    return _listen(host) == "127.0.0.1"
+
+
 def _http(host, path, key="", body=None):
-    """Request from inside the host (the server binds loopback); returns (status, body text)."""
-    return http_in_host(host, f"http://127.0.0.1:{PORT}{path}", key, body)
+    """Request from inside the host, to the address the gateway listens on; (status, body text)."""
+    return http_in_host(host, f"http://{_listen(host)}:{PORT}{path}", key, body)
 
 
 def _env(host):
@@ -48,10 +67,19 @@ def test_service_active_and_enabled(host):
     assert service.is_enabled
 
 
-def test_litellm_listens_on_loopback_and_the_ingress_on_all_interfaces(host):
+def test_litellm_listens_on_one_address_and_the_ingress_beside_it_or_its_firewall_table(host):
+    """Loopback with the ingress on all interfaces of this host; or, the ingress on its own hosts,
+    the private address only, with the gateway's own nftables table in place."""
     listening = host.socket.get_listening_sockets()
-    assert [s for s in listening if s.endswith(f":{PORT}")] == [f"tcp://127.0.0.1:{PORT}"]
-    assert "tcp://0.0.0.0:443" in listening
+    assert [s for s in listening if s.endswith(f":{PORT}")] == [f"tcp://{_listen(host)}:{PORT}"]
+    if _ingress_here(host):
+        assert "tcp://0.0.0.0:443" in listening
+    else:
+        assert _listen(host) in host.interface("eth0").addresses
+        assert not [s for s in listening if s.endswith(":443")]
+        table = host.run("nft list table inet llm_onprem_litellm")
+        assert table.rc == 0, table.stderr
+        assert f"tcp dport {PORT}" in table.stdout
 
 
 _HTTPS = """
@@ -70,6 +98,8 @@ except urllib.error.HTTPError as err:
 
 
 def test_completion_over_https_through_the_ingress_with_the_generated_ca(host):
+    if not _ingress_here(host):
+        pytest.skip("the ingress runs on its own hosts (llm_ingress group): tests/ha goes through it")
     body = json.dumps({"model": MODEL, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 8})
     for name in ("127.0.0.1", "localhost", host.check_output("hostname")):
         out = host.check_output(
