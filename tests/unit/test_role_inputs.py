@@ -214,6 +214,27 @@ def test_dangerous_llama_cpp_inputs_are_refused_each_naming_its_variable(tmp_pat
     assert "# none" not in out.split("llama_cpp: refused:")[0][-200:]
 
 
+@pytest.mark.parametrize(
+    "previous", ["Previous key with spaces in it", "CurrentKeyOfThisBackend0123"], ids=["spaces", "current"]
+)
+def test_a_rotation_key_llama_server_would_misread_is_refused_unshown(tmp_path, previous):
+    """The key a rotation still accepts is one more line of llama-server's key file: whitespace (or
+    a '#') would make it another key or none, and the current key again is a rotation that never
+    happened."""
+    out = _problems_run(
+        tmp_path,
+        "llama_cpp",
+        {
+            "llama_cpp_archive_sha256": "a" * 64,
+            "llama_cpp_model": {"name": "m", "gguf": {"url": "http://x/m.gguf", "sha256": "b" * 64}},
+            "llama_cpp_api_key": "CurrentKeyOfThisBackend0123",
+            "llama_cpp_api_key_previous": previous,
+        },
+    )
+    assert "llama_cpp_api_key_previous (the key a rotation still accepts) must be" in out
+    assert previous not in out
+
+
 def test_dangerous_vllm_and_ollama_inputs_are_refused(tmp_path):
     vllm = _problems_run(
         tmp_path,
