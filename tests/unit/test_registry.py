@@ -19,6 +19,7 @@ KEYS = {
     "readiness_path",
     "metrics_path",
     "auth",
+    "key_rotation",
     "litellm_provider",
     "api_base",
     "model_sources",
@@ -30,6 +31,9 @@ def test_every_entry_follows_the_contract():
     for name, spec in registry().items():
         assert set(spec) == KEYS, name
         assert spec["auth"] in {"api_key", "none", "endpoint"}, name
+        # A backend with a key of its own says whether a rotation can overlap; others have none.
+        assert (spec["key_rotation"] in {"overlap", "single"}) == (spec["auth"] == "api_key"), name
+        assert spec["key_rotation"] in {"overlap", "single", None}, name
         if spec["role"]:
             assert (ROOT / "roles" / spec["role"] / "tasks" / "retire.yml").is_file(), name
             assert spec["api_base"].startswith("http://{host}:{port}"), name
@@ -69,10 +73,11 @@ def test_compose_profiles_map_through_the_registry():
 
 
 def test_site_playbook_names_no_backend():
-    """Dispatch is data: a new backend needs no edit of site.yml."""
-    site = (ROOT / "playbooks" / "site.yml").read_text()
-    for name in registry():
-        assert name not in site, name
+    """Dispatch is data: a new backend needs no edit of site.yml or upgrade.yml."""
+    for playbook in ("site.yml", "upgrade.yml", "tasks/backend.yml"):
+        text = (ROOT / "playbooks" / playbook).read_text()
+        for name in registry():
+            assert name not in text, (playbook, name)
 
 
 SPELLING = {
