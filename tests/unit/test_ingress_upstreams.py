@@ -36,3 +36,11 @@ def test_a_gateway_without_facts_is_named():
 def test_an_empty_gateway_group_is_refused():
     with pytest.raises(AnsibleFilterError, match="no hosts"):
         plugin.llm_ingress_upstreams([], {}, "lb", True)
+
+
+def test_the_drain_addresses_the_server_name_the_configuration_gives_a_gateway():
+    """playbooks/upgrade.yml drains a gateway by llm_ingress_upstream_name(host): the same name the
+    upstream list (and so haproxy.cfg) gives it, odd characters included."""
+    hostvars = {"gw 1+a": _facts("10.0.0.1")}
+    (upstream,) = plugin.llm_ingress_upstreams(["gw 1+a"], hostvars, "lb", True)
+    assert upstream["name"] == plugin.llm_ingress_upstream_name("gw 1+a") == "gw_1_a"

@@ -11,6 +11,11 @@ from ansible.errors import AnsibleFilterError
 DEFAULT_PORT = 4000
 
 
+def llm_ingress_upstream_name(host: str) -> str:
+    """The haproxy server name of a gateway host (what the upgrade's drain addresses)."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", host)
+
+
 def llm_ingress_upstreams(
     gateways: Iterable[str],
     hostvars: Mapping[str, Any],
@@ -35,7 +40,7 @@ def llm_ingress_upstreams(
                 f"llm_ingress: no address facts for gateway {host}: gather its facts in this run "
                 "(the role does, for the hosts of llm_ingress_gateways_group) or set llm_ingress_upstreams"
             )
-        name = re.sub(r"[^A-Za-z0-9_.-]", "_", host)
+        name = llm_ingress_upstream_name(host)
         port = int(variables.get("litellm_port", default_port))
         out.append({"name": name, "address": address, "port": port})
     if not out:
@@ -45,4 +50,7 @@ def llm_ingress_upstreams(
 
 class FilterModule:
     def filters(self) -> dict[str, Any]:
-        return {"llm_ingress_upstreams": llm_ingress_upstreams}
+        return {
+            "llm_ingress_upstreams": llm_ingress_upstreams,
+            "llm_ingress_upstream_name": llm_ingress_upstream_name,
+        }
