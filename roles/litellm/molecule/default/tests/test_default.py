@@ -113,6 +113,31 @@ def test_completion_over_https_through_the_ingress_with_the_generated_ca(host):
     assert key.user == "root"
 
 
+_ADMIN_STAT = """
+import socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect("/run/haproxy-admin.sock")
+s.sendall(b"show stat\\n")
+print(s.recv(65536).decode())
+"""
+
+
+def test_haproxy_admin_socket_answers_root_alone(host):
+    """The socket playbooks/upgrade.yml drains a gateway through: root's, 0600, at admin level (it
+    lists the gateway backend's servers); another user cannot connect."""
+    if not _ingress_here(host):
+        pytest.skip("the ingress runs on its own hosts (llm_ingress group): tests/ha drains through it")
+    socket_file = host.file("/run/haproxy-admin.sock")
+    assert socket_file.is_socket
+    assert socket_file.mode == 0o600
+    assert socket_file.user == "root"
+    stat = host.check_output("python3 -c %s", _ADMIN_STAT)
+    assert re.search(r"^litellm,litellm,", stat, re.M), stat
+    other = host.run("runuser -u nobody -- python3 -c %s", _ADMIN_STAT)
+    assert other.rc != 0
+    assert "Permission denied" in other.stderr
+
+
 def test_pinned_release_in_versioned_venv(host):
     version = host.check_output(
         "/opt/litellm/current/bin/python -c 'import importlib.metadata as m; print(m.version(\"litellm\"))'"
