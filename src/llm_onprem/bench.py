@@ -137,9 +137,11 @@ async def run_level(
     requests: int,
     duration: float,
     progress: Progress | None = None,
+    stop_file: Path | None = None,
 ) -> LevelResult:
     """Waves of `concurrency` requests per target, alternating targets, until `requests` per target
-    have completed or `duration` seconds have passed (the wave in flight finishes)."""
+    have completed, `duration` seconds have passed or `stop_file` exists (the wave in flight
+    finishes)."""
     result = LevelResult(concurrency, {t.name: [] for t in targets})
     limits = httpx.Limits(
         max_connections=concurrency * len(targets), max_keepalive_connections=concurrency * 2
@@ -152,7 +154,7 @@ async def run_level(
             await one_request(client, target, work)
         deadline = time.perf_counter() + duration
         wave = 0
-        while min(len(s) for s in result.samples.values()) < requests and time.perf_counter() < deadline:
+        while go_on(result, requests, deadline, stop_file):
             order = list(targets) if wave % 2 == 0 else list(reversed(targets))
             for target in order:
                 done = len(result.samples[target.name])
@@ -165,6 +167,14 @@ async def run_level(
                     progress(target.name, len(result.samples[target.name]), requests)
             wave += 1
     return result
+
+
+def go_on(result: LevelResult, requests: int, deadline: float, stop_file: Path | None = None) -> bool:
+    """Whether a level runs another wave: requests left on some target, time left before `deadline`
+    (time.perf_counter()), and `stop_file` (when given) not created yet."""
+    if stop_file is not None and stop_file.exists():
+        return False
+    return min(len(s) for s in result.samples.values()) < requests and time.perf_counter() < deadline
 
 
 def stderr_progress(label: str) -> Progress:
@@ -217,6 +227,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4], help="client counts to sweep")
     parser.add_argument("--requests", type=int, default=16, help="requests per target and level (bound)")
     parser.add_argument("--duration", type=float, default=120, help="seconds per level at most (bound)")
+    parser.add_argument(
+        "--stop-file",
+        type=Path,
+        help="end the level once this file exists (after the wave in flight): load for as long as "
+        "something run beside the bench takes, still bounded by --requests and --duration",
+    )
     parser.add_argument("--max-tokens", type=int, default=32)
     parser.add_argument("--timeout", type=float, default=120, help="seconds per request")
     parser.add_argument("--out", default="bench-results", help="directory for the reports")
@@ -253,7 +269,8 @@ def main_with(args: argparse.Namespace) -> int:
     levels = []
     for c in args.concurrency:
         progress = stderr_progress(f"{c} client(s)")
-        levels.append(asyncio.run(run_level(targets, work, c, args.requests, args.duration, progress)))
+        level = run_level(targets, work, c, args.requests, args.duration, progress, args.stop_file)
+        levels.append(asyncio.run(level))
     urls = {t.name: t.url for t in targets}
     paths = bench_report.write(Path(args.out), args.stem, levels, work, urls)
     print(bench_report.to_markdown(levels, work, urls))

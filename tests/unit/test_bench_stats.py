@@ -137,3 +137,19 @@ def test_key_target_needs_a_new_name(tmp_path, capsys):
         args = parser.parse_args(["--url", "u", "--key-file", str(key), "--model", "m", "--key-target", spec])
         assert bench.main_with(args) == 2
         assert "--key-target" in capsys.readouterr().err
+
+
+def test_a_level_goes_on_until_its_requests_its_deadline_or_its_stop_file(tmp_path):
+    import time
+
+    from llm_onprem.bench import go_on
+
+    result = LevelResult(4, {"gateway": [Sample(0, 1, 0.5, 1)] * 3, "direct": [Sample(0, 1, 0.5, 1)] * 5})
+    later = time.perf_counter() + 60
+    stop = tmp_path / "stop"
+    assert go_on(result, 4, later, stop)  # the gateway still has a request to run
+    assert not go_on(result, 3, later, stop)  # every target has its requests
+    assert not go_on(result, 4, time.perf_counter() - 1, stop)  # past the deadline
+    stop.touch()
+    assert not go_on(result, 4, later, stop)  # stopped from outside
+    assert go_on(result, 4, later, None)
