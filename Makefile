@@ -31,7 +31,7 @@ MOLECULE_MATRIX ?= $$($(BIN)/llm-onprem hosts molecule)
 # Scenarios side by side (scripts/molecule-roles.sh). MOLECULE_JOBS=1 runs them one at a time.
 MOLECULE_JOBS ?= 2
 
-.PHONY: help venv engine images bootstrap mirror mirror-serve sandbox sandbox-down site verify demo demo-ha e2e-ha \
+.PHONY: help venv engine images bootstrap mirror mirror-serve sandbox sandbox-down site upgrade verify demo demo-ha e2e-ha \
         dev-env dev-up dev-down dev-smoke standin-images compose licenses \
         test lint unit prisma-engine-deps molecule vsphere vsphere-tools e2e gpu-test vllm-lock litellm-lock clean
 
@@ -84,6 +84,9 @@ sandbox-down: venv ## Remove the sandbox containers and network
 
 site: venv ## Converge the inventory (backends, then gateway)
 	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/site.yml
+
+upgrade: venv ## Rolling upgrade of the inventory, one host at a time (playbooks/upgrade.yml; ROTATE_KEYS=1 also rotates the backend keys)
+	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/upgrade.yml $(if $(ROTATE_KEYS),-e llm_rotate_backend_keys=true)
 
 verify: venv ## Prove the endpoint through the gateway (401s, completion, streaming)
 	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/verify.yml
