@@ -28,13 +28,15 @@ module "gpu_node" {
   wait_for_guest_net_timeout = var.wait_for_guest_net_timeout
 }
 
+# The gateways, spread over gateway_hosts (round robin): one ESXi host down leaves the others serving.
 module "gateway" {
-  source = "../../modules/vsphere_gpu_vm"
+  source   = "../../modules/vsphere_gpu_vm"
+  for_each = local.gateway_names
 
-  name       = "${var.name_prefix}-gw"
+  name       = each.value
   datacenter = var.datacenter
   cluster    = var.cluster
-  host       = var.gateway_host
+  host       = local.gateway_placement[tonumber(each.key) % length(local.gateway_placement)]
   datastore  = var.datastore
   network    = var.network
   template   = var.template
@@ -48,6 +50,57 @@ module "gateway" {
   wait_for_guest_net_timeout = var.wait_for_guest_net_timeout
 }
 
+# The state of several gateways (state_vm): PostgreSQL (keys, teams, budgets) and Redis (router state,
+# limits, cache) on one VM of their own; the site's own HA PostgreSQL/Redis replaces it in production.
+module "state" {
+  source   = "../../modules/vsphere_gpu_vm"
+  for_each = var.state_vm ? toset(["${var.name_prefix}-state"]) : toset([])
+
+  name       = each.value
+  datacenter = var.datacenter
+  cluster    = var.cluster
+  host       = coalesce(var.state_host, var.gateway_host)
+  datastore  = var.datastore
+  network    = var.network
+  template   = var.template
+
+  num_cpus  = var.state_cpus
+  memory_mb = var.state_memory_mb
+  gpu_count = 0
+
+  ssh_user                   = var.ssh_user
+  ssh_authorized_keys        = var.ssh_authorized_keys
+  wait_for_guest_net_timeout = var.wait_for_guest_net_timeout
+}
+
+# The load balancer in front of the gateways (ingress_vm): haproxy serving HTTPS (llm_ingress).
+module "ingress" {
+  source   = "../../modules/vsphere_gpu_vm"
+  for_each = var.ingress_vm ? toset(["${var.name_prefix}-lb"]) : toset([])
+
+  name       = each.value
+  datacenter = var.datacenter
+  cluster    = var.cluster
+  host       = coalesce(var.ingress_host, var.gateway_host)
+  datastore  = var.datastore
+  network    = var.network
+  template   = var.template
+
+  num_cpus  = var.ingress_cpus
+  memory_mb = var.ingress_memory_mb
+  gpu_count = 0
+
+  ssh_user                   = var.ssh_user
+  ssh_authorized_keys        = var.ssh_authorized_keys
+  wait_for_guest_net_timeout = var.wait_for_guest_net_timeout
+}
+
+# One gateway keeps the name (and the state address) it had before gateway_count existed.
+moved {
+  from = module.gateway
+  to   = module.gateway["0"]
+}
+
 locals {
   inventory_path = var.inventory_path != "" ? var.inventory_path : "${path.root}/../../../inventories/${var.environment_name}/hosts.yml"
 
@@ -57,14 +110,24 @@ locals {
     address = coalesce(vm.default_ip_address, name)
     gpus    = length(vm.gpu_pci_ids)
   }]
-  gateway = {
-    name    = module.gateway.name
-    address = coalesce(module.gateway.default_ip_address, module.gateway.name)
-  }
+
+  # One gateway: <prefix>-gw (as before gateway_count existed); several: <prefix>-gw-1..n.
+  gateway_names = { for i in range(var.gateway_count) : tostring(i) => (var.gateway_count == 1 ? "${var.name_prefix}-gw" : format("%s-gw-%d", var.name_prefix, i + 1)) }
+
+  gateway_placement = length(var.gateway_hosts) > 0 ? var.gateway_hosts : [var.gateway_host]
+
+  gateways = [for key in sort(keys(local.gateway_names)) : {
+    name    = module.gateway[key].name
+    address = coalesce(module.gateway[key].default_ip_address, module.gateway[key].name)
+  }]
+
+  state   = [for name, vm in module.state : { name = name, address = coalesce(vm.default_ip_address, name) }]
+  ingress = [for name, vm in module.ingress : { name = name, address = coalesce(vm.default_ip_address, name) }]
 }
 
 # The inventory playbooks/site.yml consumes: llm_backends + nvidia_gpu (the GPU nodes), llm_gateway
-# (and llm_state, with database_on_gateway).
+# (and llm_state, with database_on_gateway); with state_vm llm_state + llm_redis (the state VM, and
+# the gateways' litellm_database_url / litellm_redis_host pointing at it); with ingress_vm llm_ingress.
 resource "local_file" "inventory" {
   filename             = local.inventory_path
   file_permission      = "0644"
@@ -73,8 +136,25 @@ resource "local_file" "inventory" {
     all_vars    = merge({ ansible_user = var.ssh_user }, var.inventory_vars)
     llm_backend = var.llm_backend
     gpu_nodes   = local.gpu_nodes
-    gateway     = local.gateway
+    gateways    = local.gateways
+    state       = local.state
+    ingress     = local.ingress
     # The gateway's database on the gateway itself (llm_state), when asked for.
     database_on_gateway = var.database_on_gateway
   })
+
+  lifecycle {
+    precondition {
+      condition     = var.gateway_count == 1 || var.ingress_vm
+      error_message = "gateway_count > 1 needs ingress_vm = true: one endpoint (the load balancer) in front of the gateways."
+    }
+    precondition {
+      condition     = var.gateway_count == 1 || var.state_vm
+      error_message = "gateway_count > 1 needs state_vm = true: the gateways share keys, limits and router state through its PostgreSQL and Redis."
+    }
+    precondition {
+      condition     = !(var.database_on_gateway && var.state_vm)
+      error_message = "database_on_gateway and state_vm both place PostgreSQL: choose one."
+    }
+  }
 }

@@ -9,8 +9,23 @@ output "gpu_nodes" {
 }
 
 output "gateway" {
-  description = "Gateway VM name and address."
-  value       = { name = module.gateway.name, address = module.gateway.default_ip_address }
+  description = "The first gateway VM: name and address."
+  value       = { name = module.gateway["0"].name, address = module.gateway["0"].default_ip_address }
+}
+
+output "gateways" {
+  description = "Every gateway VM: name => address."
+  value       = { for key, vm in module.gateway : vm.name => vm.default_ip_address }
+}
+
+output "state" {
+  description = "The state VM (PostgreSQL and Redis of the gateways), or null without state_vm."
+  value       = one([for name, vm in module.state : { name = name, address = vm.default_ip_address }])
+}
+
+output "endpoint" {
+  description = "Where clients call https://<endpoint>/v1: the load-balancer VM with ingress_vm, else the gateway."
+  value       = var.ingress_vm ? local.ingress[0].address : local.gateways[0].address
 }
 
 output "inventory_path" {

@@ -49,7 +49,7 @@ variable "template" {
 }
 
 variable "name_prefix" {
-  description = "VM names are <prefix>-gpu-<n> and <prefix>-gw."
+  description = "VM names are <prefix>-gpu-<n>, <prefix>-gw (or <prefix>-gw-<n>), <prefix>-state and <prefix>-lb."
   type        = string
   default     = "llm"
 }
@@ -106,10 +106,32 @@ variable "database_on_gateway" {
   default     = false
 }
 
-# --- Gateway ---------------------------------------------------------------------------------------
+# --- Gateways --------------------------------------------------------------------------------------
 variable "gateway_host" {
-  description = "ESXi host for the gateway VM (no GPU)."
+  description = "ESXi host for the gateway VM (no GPU); also the default host of the state and load-balancer VMs."
   type        = string
+}
+
+variable "gateway_count" {
+  description = "Gateway VMs: <prefix>-gw alone, or <prefix>-gw-1..n. More than one needs state_vm and ingress_vm (docs/high-availability.md)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.gateway_count >= 1 && var.gateway_count <= 9 && floor(var.gateway_count) == var.gateway_count
+    error_message = "gateway_count must be a whole number from 1 to 9."
+  }
+}
+
+variable "gateway_hosts" {
+  description = "ESXi hosts the gateways are spread over, round robin (different hosts: one host down leaves a gateway); empty: gateway_host."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(distinct(var.gateway_hosts)) == length(var.gateway_hosts)
+    error_message = "gateway_hosts must name each host once."
+  }
 }
 
 variable "gateway_cpus" {
@@ -122,6 +144,55 @@ variable "gateway_memory_mb" {
   description = "Memory of the gateway in MiB."
   type        = number
   default     = 8192
+}
+
+# --- State and load balancer (several gateways) ---------------------------------------------------
+variable "state_vm" {
+  description = "A VM <prefix>-state running PostgreSQL and Redis for the gateways (groups llm_state and llm_redis); the inventory points the gateways at it."
+  type        = bool
+  default     = false
+}
+
+variable "state_host" {
+  description = "ESXi host of the state VM (empty: gateway_host)."
+  type        = string
+  default     = ""
+}
+
+variable "state_cpus" {
+  description = "vCPUs of the state VM."
+  type        = number
+  default     = 2
+}
+
+variable "state_memory_mb" {
+  description = "Memory of the state VM in MiB."
+  type        = number
+  default     = 4096
+}
+
+variable "ingress_vm" {
+  description = "A VM <prefix>-lb running haproxy (group llm_ingress): the HTTPS endpoint, balancing across every gateway and draining one that stops."
+  type        = bool
+  default     = false
+}
+
+variable "ingress_host" {
+  description = "ESXi host of the load-balancer VM (empty: gateway_host)."
+  type        = string
+  default     = ""
+}
+
+variable "ingress_cpus" {
+  description = "vCPUs of the load-balancer VM."
+  type        = number
+  default     = 2
+}
+
+variable "ingress_memory_mb" {
+  description = "Memory of the load-balancer VM in MiB."
+  type        = number
+  default     = 2048
 }
 
 # --- Guest access and the inventory ----------------------------------------------------------------
