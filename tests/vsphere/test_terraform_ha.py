@@ -9,11 +9,13 @@ import json
 import re
 import subprocess
 import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.support.vsphere import collect, govc, tfvars_file, tofu, tofu_ok
 
@@ -71,7 +73,8 @@ def _rendered(path: Path, host: str, expression: str) -> str:
     """A variable of `host` as Ansible renders it (debug runs on the controller, no connection)."""
     command = [str(BIN / "ansible"), host, "-i", str(path), "-m", "ansible.builtin.debug"]
     result = subprocess.run([*command, "-a", f"msg={expression}"], capture_output=True, text=True, check=True)
-    return json.loads(result.stdout.split(" => ", 1)[1])["msg"]
+    # The repository's ansible.cfg prints results as YAML (the callback); JSON is YAML too.
+    return yaml.safe_load(textwrap.dedent(result.stdout.split(" => ", 1)[1]))["msg"]
 
 
 def test_the_inventory_has_the_production_groups_and_points_the_gateways_at_the_state_vm(ha_cluster):
