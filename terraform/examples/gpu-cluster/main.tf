@@ -50,44 +50,23 @@ module "gateway" {
   wait_for_guest_net_timeout = var.wait_for_guest_net_timeout
 }
 
-# The state of several gateways (state_vm): PostgreSQL (keys, teams, budgets) and Redis (router state,
-# limits, cache) on one VM of their own; the site's own HA PostgreSQL/Redis replaces it in production.
-module "state" {
+# The VMs beside the gateways in the production shape: the state VM (state_vm: PostgreSQL for keys,
+# teams and budgets, Redis for router state, limits and the cache; the site's own HA PostgreSQL/Redis
+# replaces it in production) and the load balancer (ingress_vm: haproxy serving HTTPS, llm_ingress).
+module "service_vm" {
   source   = "../../modules/vsphere_gpu_vm"
-  for_each = var.state_vm ? toset(["${var.name_prefix}-state"]) : toset([])
+  for_each = local.service_vms
 
-  name       = each.value
+  name       = each.key
   datacenter = var.datacenter
   cluster    = var.cluster
-  host       = coalesce(var.state_host, var.gateway_host)
+  host       = each.value.host
   datastore  = var.datastore
   network    = var.network
   template   = var.template
 
-  num_cpus  = var.state_cpus
-  memory_mb = var.state_memory_mb
-  gpu_count = 0
-
-  ssh_user                   = var.ssh_user
-  ssh_authorized_keys        = var.ssh_authorized_keys
-  wait_for_guest_net_timeout = var.wait_for_guest_net_timeout
-}
-
-# The load balancer in front of the gateways (ingress_vm): haproxy serving HTTPS (llm_ingress).
-module "ingress" {
-  source   = "../../modules/vsphere_gpu_vm"
-  for_each = var.ingress_vm ? toset(["${var.name_prefix}-lb"]) : toset([])
-
-  name       = each.value
-  datacenter = var.datacenter
-  cluster    = var.cluster
-  host       = coalesce(var.ingress_host, var.gateway_host)
-  datastore  = var.datastore
-  network    = var.network
-  template   = var.template
-
-  num_cpus  = var.ingress_cpus
-  memory_mb = var.ingress_memory_mb
+  num_cpus  = each.value.cpus
+  memory_mb = each.value.memory_mb
   gpu_count = 0
 
   ssh_user                   = var.ssh_user
@@ -121,8 +100,13 @@ locals {
     address = coalesce(module.gateway[key].default_ip_address, module.gateway[key].name)
   }]
 
-  state   = [for name, vm in module.state : { name = name, address = coalesce(vm.default_ip_address, name) }]
-  ingress = [for name, vm in module.ingress : { name = name, address = coalesce(vm.default_ip_address, name) }]
+  service_vms = { for name, vm in {
+    "${var.name_prefix}-state" = { role = "state", enabled = var.state_vm, host = coalesce(var.state_host, var.gateway_host), cpus = var.state_cpus, memory_mb = var.state_memory_mb }
+    "${var.name_prefix}-lb"    = { role = "ingress", enabled = var.ingress_vm, host = coalesce(var.ingress_host, var.gateway_host), cpus = var.ingress_cpus, memory_mb = var.ingress_memory_mb }
+  } : name => vm if vm.enabled }
+
+  state   = [for name, vm in module.service_vm : { name = name, address = coalesce(vm.default_ip_address, name) } if local.service_vms[name].role == "state"]
+  ingress = [for name, vm in module.service_vm : { name = name, address = coalesce(vm.default_ip_address, name) } if local.service_vms[name].role == "ingress"]
 }
 
 # The inventory playbooks/site.yml consumes: llm_backends + nvidia_gpu (the GPU nodes), llm_gateway

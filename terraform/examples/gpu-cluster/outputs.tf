@@ -20,7 +20,7 @@ output "gateways" {
 
 output "state" {
   description = "The state VM (PostgreSQL and Redis of the gateways), or null without state_vm."
-  value       = one([for name, vm in module.state : { name = name, address = vm.default_ip_address }])
+  value       = one([for vm in local.state : { name = vm.name, address = module.service_vm[vm.name].default_ip_address }])
 }
 
 output "endpoint" {
