@@ -36,7 +36,19 @@ from tests.ha.conftest import (
 )
 from tests.support.host_http import http_in_host
 
-pytestmark = pytest.mark.ha
+# About 12 min on 2 cores (eight host converges, one at a time, under load): CI's 90 minutes do not hold
+# it beside the other tiers, so it runs by hand (`make e2e-ha-upgrade`, on the HA sandbox `make
+# e2e-ha` or `make demo-ha` left up); tests/unit/test_upgrade_playbook.py and test_key_rotation.py
+# pin the playbook's order and the controller's half of the rotation in CI.
+pytestmark = [
+    pytest.mark.ha,
+    pytest.mark.skipif(
+        not os.environ.get("LLM_ONPREM_HA_UPGRADE"),
+        reason="the rolling upgrade under load takes about 12 min on 2 cores, more than CI's 90 minutes "
+        "leave: `make e2e-ha-upgrade` (LLM_ONPREM_HA_UPGRADE=1) runs it; docs/high-availability.md has "
+        "its figures",
+    ),
+]
 INGRESS = f"https://127.0.0.1:{os.environ.get('LLM_ONPREM_GATEWAY_PORT', '4000')}"
 
 CLIENTS = 4
@@ -140,8 +152,8 @@ def test_rolling_upgrade_with_key_rotation_fails_no_request(tmp_path):
 @pytest.mark.skipif(
     not os.environ.get("LLM_ONPREM_HA_ROLLBACK"),
     reason="a second rolling pass over the six hosts (about 7 min on 2 cores), the same playbook and "
-    "path as the upgrade before it: LLM_ONPREM_HA_ROLLBACK=1 runs it (docs/high-availability.md has "
-    "its figures)",
+    "path as the upgrade before it: `make e2e-ha-upgrade LLM_ONPREM_HA_ROLLBACK=1` runs it after the "
+    "upgrade (docs/high-availability.md has its figures)",
 )
 def test_rolling_back_is_the_same_playbook_and_fails_no_request(tmp_path):
     """After the upgrade: upgrade.yml without its changes puts the inventory's configuration back."""
