@@ -1,4 +1,4 @@
-"""The HA sandbox converges to a fixed point: a second site.yml over all six hosts changes nothing.
+"""The HA sandbox converges to a fixed point: a second site.yml over all seven hosts changes nothing.
 With the role verifiers `make e2e-ha` runs against the backends and gateways, this is what lets the
 tier stand for llama_cpp's and litellm's own scenarios on the OSes those hosts run
 (src/llm_onprem/hosts.py HA_E2E). Runs first in tests/ha (file order): the fault tests after it leave

@@ -45,14 +45,17 @@ def _record(name: str, result: dict) -> None:
     print(f"{name}: {json.dumps(result, sort_keys=True)}")
 
 
-def _bench_during(fault: Callable[[], None], ingress_url: str, out: Path, stream: bool = False) -> dict:
-    """Runs the bench, applies `fault` FAULT_AFTER_S seconds in, waits for the bench to end (bounded)
-    and returns the gateway's samples: requests, failures (with their errors), the fault's time."""
+def _bench_during(
+    fault: Callable[[], None], ingress_url: str, out: Path, stream: bool = False, timeout_s: int = 60
+) -> dict:
+    """Runs the bench (each request given up after timeout_s), applies `fault` FAULT_AFTER_S seconds
+    in, waits for the bench to end (bounded) and returns the gateway's samples: requests, failures
+    (with their errors), the fault's time."""
     cmd = [
         str(ROOT / ".venv" / "bin" / "llm-onprem"), "bench", "--url", ingress_url,
         "--key-file", str(SECRETS / "litellm_master_key"), "--ca-file", str(CA_FILE), "--model", MODEL,
         "--concurrency", str(CLIENTS), "--requests", str(REQUESTS), "--max-tokens", "4",
-        "--duration", "240", "--timeout", "60", "--out", str(out), "--stem", "fault",
+        "--duration", "240", "--timeout", str(timeout_s), "--out", str(out), "--stem", "fault",
     ] + ([] if stream else ["--no-stream"])  # fmt: skip
     started = time.monotonic()
     process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

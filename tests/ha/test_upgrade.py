@@ -151,7 +151,7 @@ def test_rolling_upgrade_with_key_rotation_fails_no_request(tmp_path):
 
 @pytest.mark.skipif(
     not os.environ.get("LLM_ONPREM_HA_ROLLBACK"),
-    reason="a second rolling pass over the six hosts (about 7 min on 2 cores), the same playbook and "
+    reason="a second rolling pass over the hosts (about 7 min on 2 cores), the same playbook and "
     "path as the upgrade before it: `make e2e-ha-upgrade LLM_ONPREM_HA_ROLLBACK=1` runs it after the "
     "upgrade (docs/high-availability.md has its figures)",
 )

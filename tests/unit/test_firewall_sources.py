@@ -40,3 +40,16 @@ def test_a_gateway_without_address_facts_fails_instead_of_locking_it_out():
 def test_a_bad_extra_source_is_named():
     with pytest.raises(AnsibleFilterError, match=r"llm_firewall_allowed_sources: 'ten\.0\.0\.1'"):
         fw.llm_firewall_sources(HOSTVARS, ["gw-1"], ["ten.0.0.1"])
+
+
+def test_the_ingress_vip_is_no_hosts_address_whichever_host_holds_it():
+    """keepalived's VIP shows in the holder's facts only: left out, the rules do not follow it."""
+    holder = {
+        "llm_ingress_vip_address": "10.0.0.9",
+        "ansible_facts": {"all_ipv4_addresses": ["10.0.0.7", "10.0.0.9"]},
+    }
+    other = {"llm_ingress_vip_address": " 10.0.0.9", "ansible_facts": {"all_ipv4_addresses": ["10.0.0.8"]}}
+    assert fw.llm_firewall_sources({"lb-1": holder, "lb-2": other}, ["lb-1", "lb-2"]) == {
+        "ipv4": ["10.0.0.7", "10.0.0.8"],
+        "ipv6": [],
+    }

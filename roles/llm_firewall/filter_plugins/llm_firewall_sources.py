@@ -8,6 +8,9 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
+# Host variables naming an address that moves between hosts (llm_ingress's VIP).
+FLOATING = ("llm_ingress_vip_address",)
+
 
 def llm_firewall_sources(
     hostvars: Mapping[str, Any],
@@ -35,15 +38,20 @@ def llm_firewall_sources(
             out[family].append(text)
 
     for host in hosts:
-        facts = hostvars.get(host, {}).get("ansible_facts", {})
+        variables = hostvars.get(host, {})
+        facts = variables.get("ansible_facts", {})
         addresses = [*facts.get("all_ipv4_addresses", []), *facts.get("all_ipv6_addresses", [])]
         if not addresses:
             raise AnsibleFilterError(
                 f"llm_firewall: no address facts for {host} (llm_firewall_allowed_groups): gather its facts "
                 "first, or list its addresses in llm_firewall_allowed_sources"
             )
+        # A virtual address keepalived moves between ingress hosts is none of theirs: whether a host's
+        # facts show it depends on the moment (and the rules would change with it).
+        floating = {str(variables.get(var) or "").strip() for var in FLOATING} - {""}
         for address in addresses:
-            add(address, host)
+            if address not in floating:
+                add(address, host)
     for value in extra:
         add(value, "llm_firewall_allowed_sources")
     return out
