@@ -11,8 +11,9 @@ from pathlib import Path
 
 from llm_onprem import bench, hosts, paths, smoke
 
-# The sandbox gateway's HTTPS port as the harness publishes it on this machine's loopback.
-GATEWAY_URL = f"https://127.0.0.1:{os.environ.get('LLM_ONPREM_GATEWAY_PORT', '4000')}"
+# The sandbox gateway's HTTPS port as the harness publishes it on this machine's loopback (an inventory
+# whose publishing host names its own sandbox_host_port keeps that one: llm_onprem.inventory).
+GATEWAY_PORT = int(os.environ.get("LLM_ONPREM_GATEWAY_PORT", "4000"))
 
 
 def _mirror_stage(args: argparse.Namespace) -> int:
@@ -74,10 +75,15 @@ def _sandbox_mirror(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sandbox_down(_: argparse.Namespace) -> int:
+def _sandbox_down(args: argparse.Namespace) -> int:
     from llm_onprem import sandbox
+    from llm_onprem.inventory import sandbox_hosts
 
-    sandbox.down()
+    if args.inventory is None:
+        sandbox.down()
+    else:
+        specs = sandbox_hosts(Path(args.inventory) / "hosts.yml", GATEWAY_PORT)
+        sandbox.down([spec.name for spec in specs])
     return 0
 
 
@@ -95,8 +101,12 @@ def _vcsim_stop(args: argparse.Namespace) -> int:
 
 def _summary(args: argparse.Namespace) -> int:
     from llm_onprem import summary
+    from llm_onprem.inventory import published_port
 
-    return summary.print_summary(args.inventory, args.gateway_url)
+    url = args.gateway_url
+    if url is None:
+        url = f"https://127.0.0.1:{published_port(Path(args.inventory) / 'hosts.yml', GATEWAY_PORT)}"
+    return summary.print_summary(args.inventory, url)
 
 
 def _dev_tls(args: argparse.Namespace) -> int:
@@ -173,9 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     up = sandbox.add_parser("up", help="start the mirror and the inventory's hosts as containers")
     up.add_argument("--inventory", default="inventories/sandbox")
     up.add_argument("--mirror", default=str(paths.mirror_dir()))
-    up.add_argument(
-        "--gateway-port", type=int, default=int(os.environ.get("LLM_ONPREM_GATEWAY_PORT", "4000"))
-    )
+    up.add_argument("--gateway-port", type=int, default=GATEWAY_PORT)
     up.add_argument(
         "--os",
         default=os.environ.get("LLM_ONPREM_SANDBOX_OS") or hosts.DEFAULT,
@@ -186,9 +194,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sandbox.add_parser("mirror", help="start only the mirror server")
     serve.add_argument("--mirror", default=str(paths.mirror_dir()))
     serve.set_defaults(func=_sandbox_mirror)
-    sandbox.add_parser("down", help="remove the sandbox containers and network").set_defaults(
-        func=_sandbox_down
+    down = sandbox.add_parser(
+        "down",
+        help="remove the sandbox containers, the mirror and the network; with --inventory only that "
+        "inventory's hosts (another inventory's sandbox and the mirror stay up)",
     )
+    down.add_argument("--inventory", default=None)
+    down.set_defaults(func=_sandbox_down)
 
     sim = sub.add_parser("vcsim", help="GPU-aware vCenter simulator").add_subparsers(
         dest="action", required=True
@@ -217,7 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = sub.add_parser("summary", help="print the gateway URL, model, key location and completion")
     summary.add_argument("--inventory", default="inventories/sandbox")
-    summary.add_argument("--gateway-url", default=GATEWAY_URL)
+    summary.add_argument(
+        "--gateway-url", default=None, help="default: the port the harness publishes the inventory's on"
+    )
     summary.set_defaults(func=_summary)
 
     tls = sub.add_parser(

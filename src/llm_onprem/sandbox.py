@@ -169,11 +169,17 @@ def up(mirror: Path, hosts: list[HostSpec]) -> None:
         ensure_host(api, spec)
 
 
-def down() -> None:
+def down(names: list[str] | None = None) -> None:
+    """Remove the sandbox: every container of the harness (hosts and mirror) and the network, or with
+    `names` only those host containers (another inventory's sandbox and the mirror stay up, and the
+    network with them)."""
     api = client()
     for container in api.containers.list(all=True, filters={"label": LABEL}):
-        container.remove(force=True)
-        log(f"removed {container.name}")
+        if names is None or (container.name in names and container.labels.get(LABEL) == "host"):
+            container.remove(force=True)
+            log(f"removed {container.name}")
+    if names is not None:
+        return
     for network in sandbox_networks(api):
         network.reload()
         others = [c.name for c in network.containers]

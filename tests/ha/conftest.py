@@ -3,13 +3,14 @@ backends, two gateways sharing PostgreSQL and Redis on the state host, and an in
 
 from __future__ import annotations
 
-import os
 import ssl
 
 import httpx
 import pytest
 import testinfra
 
+from llm_onprem.cli import GATEWAY_PORT
+from llm_onprem.inventory import published_port
 from tests.conftest import ROOT
 
 INVENTORY = ROOT / "inventories" / "sandbox-ha"
@@ -37,10 +38,13 @@ def master_key() -> str:
     return "sk-" + (SECRETS / "litellm_master_key").read_text().strip()
 
 
+# The first ingress host's HTTPS port, published on this machine's loopback (its sandbox_host_port).
+INGRESS_URL = f"https://127.0.0.1:{published_port(INVENTORY / 'hosts.yml', GATEWAY_PORT)}"
+
+
 @pytest.fixture(scope="session")
 def ingress_url() -> str:
-    """The ingress host's HTTPS port, published on this machine's loopback."""
-    return f"https://127.0.0.1:{os.environ.get('LLM_ONPREM_GATEWAY_PORT', '4000')}"
+    return INGRESS_URL
 
 
 @pytest.fixture(scope="session")
@@ -64,3 +68,12 @@ def chat(prompt: str, max_tokens: int = 4, **extra) -> dict:
         "temperature": 0,
         **extra,
     }
+
+
+# Runs after every other test of tests/ha, whatever the file names: it restarts every service into a
+# changed configuration and rotates the backend keys, which the fault and VIP tests do not expect.
+LAST = "test_upgrade.py"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.name == LAST)

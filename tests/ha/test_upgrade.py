@@ -2,8 +2,8 @@
 playbooks/upgrade.yml rotates every backend key (with an overlap) and changes the backends' and the
 gateways' configuration, host by host; not one request may fail. Then (LLM_ONPREM_HA_ROLLBACK=1) the
 same playbook without those changes rolls them back, under the same load. Runs last in tests/ha
-(file order): it leaves new backend keys (and, without the rollback, the changed configuration, which
-the next site.yml puts back).
+(tests/ha/conftest.py moves it there): it leaves new backend keys (and, without the rollback, the
+changed configuration, which the next site.yml puts back).
 
 What this exercises of "a new version": a changed llama-server command line and a changed LiteLLM
 environment go through the same path as a new release (the unit or its inputs change, the service
@@ -26,6 +26,7 @@ from tests.ha.conftest import (
     BACKENDS,
     CA_FILE,
     GATEWAYS,
+    INGRESS_URL,
     INVENTORY,
     LLAMA_CPP_PORT,
     MODEL,
@@ -36,20 +37,10 @@ from tests.ha.conftest import (
 )
 from tests.support.host_http import http_in_host
 
-# About 12 min on 2 cores (eight host converges, one at a time, under load): CI's 90 minutes do not hold
-# it beside the other tiers, so it runs by hand (`make e2e-ha-upgrade`, on the HA sandbox `make
-# e2e-ha` or `make demo-ha` left up); tests/unit/test_upgrade_playbook.py and test_key_rotation.py
-# pin the playbook's order and the controller's half of the rotation in CI.
-pytestmark = [
-    pytest.mark.ha,
-    pytest.mark.skipif(
-        not os.environ.get("LLM_ONPREM_HA_UPGRADE"),
-        reason="the rolling upgrade under load takes about 12 min on 2 cores, more than CI's 90 minutes "
-        "leave: `make e2e-ha-upgrade` (LLM_ONPREM_HA_UPGRADE=1) runs it; docs/high-availability.md has "
-        "its figures",
-    ),
-]
-INGRESS = f"https://127.0.0.1:{os.environ.get('LLM_ONPREM_GATEWAY_PORT', '4000')}"
+# About 12 min on 2 cores (nine host converges, one at a time, under load): `make e2e-ha` (so `make
+# test`) runs it after the other tests/ha files (conftest.py orders it last); `make e2e-ha-upgrade`
+# runs it alone on the HA sandbox `make e2e-ha` or `make demo-ha` left up.
+pytestmark = pytest.mark.ha
 
 CLIENTS = 4
 REPORT = INVENTORY / ".state" / "ha-faults.json"
@@ -97,7 +88,7 @@ def _under_load(tmp_path, run: Callable[[], dict]) -> dict:
     returns run()'s figures with the bench's requests, failures and their errors."""
     stop = tmp_path / "stop"
     cmd = [
-        str(BIN / "llm-onprem"), "bench", "--url", INGRESS,
+        str(BIN / "llm-onprem"), "bench", "--url", INGRESS_URL,
         "--key-file", str(SECRETS / "litellm_master_key"), "--ca-file", str(CA_FILE), "--model", MODEL,
         "--concurrency", str(CLIENTS), "--requests", "100000", "--duration", "1800", "--timeout", "60",
         "--max-tokens", "4", "--no-stream", "--stop-file", str(stop),

@@ -150,7 +150,8 @@ def test_the_ha_tier_covers_what_its_inventory_runs_and_runs_those_verifiers():
         for role in roles:
             assert hosts.covered(role, key) == "the HA e2e chain"
     makefile = (ROOT / "Makefile").read_text()
-    assert "e2e-ha: INVENTORY := inventories/sandbox-ha" in makefile
+    assert f"HA_INVENTORY := {hosts.HA_INVENTORY}\n" in makefile
+    assert "e2e-ha: INVENTORY := $(HA_INVENTORY)" in makefile
     recipe = makefile.split("\ne2e-ha: venv", 1)[1].split("\n\n", 1)[0]
     assert "$(call ROLE_VERIFIER,llm_backends,llama_cpp)" in recipe
     assert "$(call ROLE_VERIFIER,llm_gateway,litellm)" in recipe
@@ -159,4 +160,9 @@ def test_the_ha_tier_covers_what_its_inventory_runs_and_runs_those_verifiers():
         "def test_second_converge_changes_nothing_on_any_host"
         in (ROOT / "tests/ha/test_converge.py").read_text()
     )
-    assert "$(MAKE) --no-print-directory e2e-ha" in makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    # make test runs e2e-all, whose HA stream runs e2e-ha beside the small sandbox's tiers.
+    assert "$(MAKE) --no-print-directory e2e-all" in makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    streams = makefile.split("\ne2e-all: venv", 1)[1].split("\n\n", 1)[0]
+    assert "e2e-stream-small e2e-stream-ha" in streams
+    assert "$(MAKE) --no-print-directory -j1 e2e-ha 2>&1" in streams
+    assert "$(MAKE) --no-print-directory -j1 e2e 2>&1" in streams

@@ -1,4 +1,4 @@
-from llm_onprem.inventory import sandbox_hosts
+from llm_onprem.inventory import published_port, sandbox_hosts
 from tests.conftest import ROOT
 
 
@@ -19,3 +19,21 @@ def test_hosts_in_several_groups_are_started_once(tmp_path):
     specs = sandbox_hosts(hosts, 4000)
     assert [s.name for s in specs] == ["one"]
     assert specs[0].publish == {"4000/tcp": ("127.0.0.1", 4000)}
+
+
+def test_the_ha_sandbox_publishes_on_its_own_port_beside_the_small_one():
+    """CI runs both sandboxes at once: each inventory's endpoint has a loopback port of its own, and
+    their host names differ."""
+    small = ROOT / "inventories/sandbox/hosts.yml"
+    ha = ROOT / "inventories/sandbox-ha/hosts.yml"
+    assert published_port(small, 4000) == 4000
+    assert published_port(ha, 4000) == 4001
+    specs = {s.name: s for s in sandbox_hosts(ha, 4000)}
+    assert specs["llm-onprem-ha-ingress-1"].publish == {"443/tcp": ("127.0.0.1", 4001)}
+    assert not {s.name for s in sandbox_hosts(small, 4000)} & set(specs)
+
+
+def test_the_published_port_is_the_default_without_a_publishing_host(tmp_path):
+    hosts = tmp_path / "hosts.yml"
+    hosts.write_text("all:\n  hosts:\n    one:\n")
+    assert published_port(hosts, 4321) == 4321

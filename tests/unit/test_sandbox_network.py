@@ -107,3 +107,48 @@ def test_an_unknown_sandbox_os_names_the_host_and_the_variable(tmp_path):
     hosts_file.write_text("all:\n  hosts:\n    gw: {sandbox_os: windows-95}\n")
     with pytest.raises(SystemExit, match=r"gw: sandbox_os: unknown host OS 'windows-95'"):
         inventory.sandbox_hosts(hosts_file, 4000)
+
+
+@dataclass
+class _Container:
+    name: str
+    role: str  # the value of the harness's label: host or mirror
+    removed: bool = False
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {sandbox.LABEL: self.role}
+
+    def remove(self, force: bool = False) -> None:
+        self.removed = force
+
+
+@dataclass
+class _Containers:
+    items: list[_Container]
+
+    def list(self, **_: object) -> list[_Container]:
+        return [c for c in self.items if not c.removed]
+
+
+@dataclass
+class _DownApi:
+    containers: _Containers
+    networks: _Networks
+
+
+def test_down_with_names_removes_only_those_hosts(monkeypatch):
+    """`sandbox down --inventory X` (an e2e tier starting afresh) leaves the other inventory's hosts,
+    the mirror and the network to the tier running beside it."""
+    items = [
+        _Container("llm-onprem-mirror", "mirror"),
+        _Container("llm-onprem-backend-1", "host"),
+        _Container("llm-onprem-ha-backend-1", "host"),
+    ]
+    api = _DownApi(_Containers(items), _Networks(["llm-onprem"]))
+    monkeypatch.setattr(sandbox, "client", lambda: api)
+    monkeypatch.setattr(sandbox, "sandbox_networks", lambda _: [])  # the network: tested above
+    sandbox.down(["llm-onprem-ha-backend-1", "llm-onprem-mirror"])
+    assert [c.name for c in items if c.removed] == ["llm-onprem-ha-backend-1"]
+    sandbox.down()
+    assert all(c.removed for c in items)
