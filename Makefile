@@ -175,9 +175,14 @@ compose: standin-images ## Dev stacks for real: each CPU profile up, smoke, comp
 test molecule compose standin-images: export MIRROR_BACKENDS := all
 # compose and vsphere share no container, network or port (compose has its own project, mirror service
 # and ports): they run side by side, each one's output printed whole when it ends.
-test: lint unit molecule ## Everything CI runs
-	$(MAKE) --no-print-directory -j2 --output-sync=target compose vsphere
-	$(MAKE) --no-print-directory e2e-all
+# Each phase of `make test` prints its wall time when it ends (what CI's budget is shaped from).
+phase = s=$$(date +%s); $(MAKE) --no-print-directory $(1); echo "[test] $(strip $(1)): $$(( $$(date +%s) - s )) s"
+test: ## Everything CI runs
+	$(call phase,lint)
+	$(call phase,unit)
+	$(call phase,molecule)
+	$(call phase,-j2 --output-sync=target compose vsphere)
+	$(call phase,e2e-all)
 
 # Every e2e tier: the small sandbox's (one after another: they share its hosts) beside the HA one (its
 # own hosts and published port, the same network and mirror), each line of output prefixed with its
