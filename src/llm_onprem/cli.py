@@ -230,7 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     summary = sub.add_parser("summary", help="print the gateway URL, model, key location and completion")
     summary.add_argument("--inventory", default="inventories/sandbox")
     summary.add_argument(
-        "--gateway-url", default=None, help="default: the port the harness publishes the inventory's on"
+        "--gateway-url",
+        default=None,
+        help="default: https://127.0.0.1:<the port the harness publishes the inventory's endpoint on>",
     )
     summary.set_defaults(func=_summary)
 
