@@ -5,7 +5,7 @@ that is recorded as owed (the module cannot load here), not performed."""
 import json
 
 import pytest
-from expected import NONFREE_SOURCES, driver_packages, held_packages, version_package
+from expected import NONFREE_SOURCES, dkms_package, driver_packages, held_packages, version_package
 
 testinfra_hosts = ["ansible://forced"]
 
@@ -36,9 +36,9 @@ def test_forced_host_uses_the_non_free_archive(host):
 def test_forced_ubuntu_host_builds_no_module(host):
     if host.system_info.distribution != "ubuntu":
         pytest.skip("Debian: the DKMS package is the only module source of its non-free archive")
-    for package in ("nvidia-dkms-580-server", "dkms", "gcc"):
+    for package in (dkms_package(host), "dkms", "gcc"):
         assert not host.package(package).is_installed, package
-    assert "restricted" in host.check_output("apt-cache policy nvidia-utils-580-server")
+    assert "restricted" in host.check_output("apt-cache policy %s", version_package(host))
 
 
 def test_forced_host_module_configuration(host):
