@@ -70,8 +70,9 @@ def chat(prompt: str, max_tokens: int = 4, **extra) -> dict:
     }
 
 
-# Runs after every other test of tests/ha, whatever the file names: it restarts every service into a
-# changed configuration and rotates the backend keys, which the fault and VIP tests do not expect.
+# Runs after the other tests of the same pytest run, whatever the file names: it restarts every
+# service into a changed configuration and rotates the backend keys (`make e2e-ha` runs it after the
+# second converge and the shared-state tests, and the fault tests after it, in a run of their own).
 LAST = "test_upgrade.py"
 
 
