@@ -71,8 +71,8 @@ def chat(prompt: str, max_tokens: int = 4, **extra) -> dict:
 
 
 # Runs after the other tests of the same pytest run, whatever the file names: it restarts every
-# service into a changed configuration and rotates the backend keys (`make e2e-ha` runs it after the
-# second converge and the shared-state tests, and the fault tests after it, in a run of their own).
+# service into a changed configuration and rotates the backend keys (`make e2e-ha-load` runs it after
+# the fault, soak and VIP tests).
 LAST = "test_upgrade.py"
 
 

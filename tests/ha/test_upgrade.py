@@ -2,8 +2,8 @@
 playbooks/upgrade.yml rotates every backend key (with an overlap) and changes the backends' and the
 gateways' configuration, host by host; not one request may fail. Then (LLM_ONPREM_HA_ROLLBACK=1) the
 same playbook without those changes rolls them back, under the same load. Runs last in its pytest
-run (tests/ha/conftest.py moves it there; `make e2e-ha-deploy`, after the second converge and the
-shared-state tests): it leaves new backend keys (and, without the rollback, the changed
+run (tests/ha/conftest.py moves it there; `make e2e-ha-load`, after the fault, soak and VIP
+tests): it leaves new backend keys (and, without the rollback, the changed
 configuration, which the next site.yml puts back).
 
 What this exercises of "a new version": a changed llama-server command line and a changed LiteLLM
@@ -38,7 +38,7 @@ from tests.ha.conftest import (
 )
 from tests.support.host_http import http_in_host
 
-# About 12 min on 2 cores (nine host converges, one at a time, under load): `make e2e-ha-deploy` (so
+# About 12 min on 2 cores (nine host converges, one at a time, under load): `make e2e-ha-load` (so
 # `make e2e-ha` and `make test`) runs it; `make e2e-ha-upgrade` runs it alone on the HA sandbox
 # `make e2e-ha` or `make demo-ha` left up.
 pytestmark = pytest.mark.ha

@@ -165,25 +165,25 @@ def test_the_ha_tier_covers_what_its_inventory_runs_and_runs_those_verifiers():
     # make test runs e2e-all, whose HA stream runs e2e-ha beside the small sandbox's tiers.
     assert "$(call phase,e2e-all)" in makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
     streams = makefile.split("\ne2e-all: venv", 1)[1].split("\n\n", 1)[0]
-    assert "e2e-stream-small e2e-stream-ha\n\t$(MAKE) --no-print-directory e2e-ha-faults" in streams
+    assert "e2e-stream-small e2e-stream-ha\n\t$(MAKE) --no-print-directory e2e-ha-load" in streams
     assert "$(MAKE) --no-print-directory -j1 e2e-ha-deploy 2>&1" in streams
     assert "$(MAKE) --no-print-directory -j1 e2e 2>&1" in streams
 
 
-def test_the_ha_fault_tests_run_alone_and_every_ha_test_runs():
+def test_the_ha_tests_under_load_run_alone_and_every_ha_test_runs():
     """tests/ha splits into what runs beside the small sandbox's tiers (the second converge, shared
-    state, the rolling upgrade, which drains each gateway first) and the rest, run alone after them:
-    the faults, the soak, the VIP (and any new file, by default)."""
+    state) and the rest, run alone after them: the faults, the soak, the VIP, the rolling upgrade (and
+    any new file, by default)."""
     out = subprocess.run(
         ["make", "-s", "--no-print-directory", "-f", "Makefile", "-f", "-", "show"],
-        input="show:\n\t@echo $(HA_TESTS_DEPLOY) '|' $(HA_TESTS_FAULTS)\n",
+        input="show:\n\t@echo $(HA_TESTS_DEPLOY) '|' $(HA_TESTS_LOAD)\n",
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split("|")
-    deploy, faults = ({Path(f).name for f in part.split()} for part in out)
-    assert deploy == {"test_converge.py", "test_shared_state.py", "test_upgrade.py"}
-    assert {"test_failover.py", "test_soak.py", "test_vip.py"} <= faults
-    assert deploy | faults == {p.name for p in (ROOT / "tests/ha").glob("test_*.py")}
-    assert not deploy & faults
+    deploy, load = ({Path(f).name for f in part.split()} for part in out)
+    assert deploy == {"test_converge.py", "test_shared_state.py"}
+    assert {"test_failover.py", "test_soak.py", "test_vip.py", "test_upgrade.py"} <= load
+    assert deploy | load == {p.name for p in (ROOT / "tests/ha").glob("test_*.py")}
+    assert not deploy & load
