@@ -152,6 +152,63 @@ def test_kill_9_of_a_backend_while_streaming(ingress_url, master_key, tmp_path):
     assert result["failed"] <= CLIENTS, result  # at most the streams in flight on it
 
 
+# A backend that answers every request with what a restarted llama-server answers until its model is
+# loaded: HTTP 503 {"error": {"message": "Loading model", ...}}. It counts the requests it got in a file.
+LOADING_STUB = """
+import http.server, json
+BODY = json.dumps({"error": {"message": "Loading model", "type": "unavailable_error", "code": 503}}).encode()
+class Loading(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        with open("/run/loading-stub.count", "a") as count:
+            count.write("x\\n")
+        self.send_response(503)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(BODY)))
+        self.end_headers()
+        self.wfile.write(BODY)
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("0.0.0.0", PORT), Loading).serve_forever()
+"""
+
+
+def test_a_backend_answering_loading_model_is_cooled_down_at_once(client, master_key):
+    """A restarted llama-server answers 503 "Loading model" until its model is loaded (what cost the
+    rolling upgrade 2 of 6,020 requests: LiteLLM's retries drew the loading backend again, a 503 not
+    counting as the InternalServerError that cools a backend down at once). Backend 1's port answers
+    only that, 40 requests go through the ingress: all succeed, and the loading backend gets one
+    request per gateway at most before both gateways skip it (the cooldown shared through Redis;
+    with LiteLLM's default policy it got 6 of 40)."""
+    victim = host(BACKENDS[0])
+    # In rotation first (no cooldown left from an earlier test), so that it is drawn at all.
+    _wait(lambda: _served_by(BACKENDS[0], master_key), 90, f"{BACKENDS[0]} never answered")
+    victim.run("systemctl stop llama-server")
+    try:
+        victim.run("rm -f /run/loading-stub.count")
+        started = victim.run(
+            "systemd-run --unit loading-stub --property=Type=simple python3 -c %s",
+            LOADING_STUB.replace("PORT", str(LLAMA_CPP_PORT)),
+        )
+        assert started.rc == 0, started.stderr
+        _wait(lambda: victim.socket(f"tcp://0.0.0.0:{LLAMA_CPP_PORT}").is_listening, 30, "no stub")
+        headers = {"Authorization": f"Bearer {master_key}", "Cache-Control": "no-cache"}
+        codes = [
+            client.post("/v1/chat/completions", json=chat(f"Say {i}."), headers=headers).status_code
+            for i in range(40)
+        ]
+        loading_requests = int(victim.check_output("cat /run/loading-stub.count 2>/dev/null | wc -l"))
+    finally:
+        victim.run("systemctl stop loading-stub")
+        victim.run("systemctl reset-failed loading-stub llama-server")
+        victim.run("systemctl start llama-server")
+    _wait(lambda: _served_by(BACKENDS[0], master_key), 120)
+    served = codes.count(200)
+    print(f"backend answering 503 Loading model: {served} of 40 served, {loading_requests} sent to it")
+    assert codes == [200] * 40, codes
+    assert 1 <= loading_requests <= len(GATEWAYS), loading_requests
+
+
 def test_systemctl_stop_of_a_gateway_fails_no_request(ingress_url, tmp_path):
     """The gateway finishes its requests in flight and closes; the ingress's health check takes it
     out, and retries a refused connection on the other gateway."""
