@@ -121,18 +121,15 @@ demo: sandbox site verify ## Bootstrap, stage, create the sandbox, converge, ver
 # PostgreSQL and Redis on a state host, and two ingress hosts balancing across the gateways. Its hosts
 # start afresh; the small sandbox (its own hosts, port 4000; this one's is 4001) stays as it is.
 HA_INVENTORY := inventories/sandbox-ha
-demo-ha: ## The production-shaped sandbox, afresh: 2 backends, 2 gateways, state host, 2 ingress hosts (https://127.0.0.1:4001)
+demo-ha: engine venv ## The production-shaped sandbox, afresh: 2 backends, 2 gateways, state host, 2 ingress hosts (https://127.0.0.1:4001)
 	$(BIN)/llm-onprem sandbox down --inventory $(HA_INVENTORY)
 	$(MAKE) --no-print-directory demo INVENTORY=$(HA_INVENTORY) LLM_BACKEND=llama_cpp
 
 # After the demo, llama_cpp's verifier runs against both backends and litellm's against both gateways
 # (each pair on two OSes: their sandbox_os, src/llm_onprem/hosts.py HA_E2E), then tests/ha in two
 # parts. e2e-ha-deploy: the demo, the verifiers, a second converge with no change and the shared
-# state across the gateways (what `make test` runs beside the small sandbox's tiers). e2e-ha-load:
-# every other file of tests/ha, the tests under load - the faults, the memory soak, the VIP's
-# failover and, last, the rolling upgrade with key rotation - which `make test` runs alone, after:
-# beside the small sandbox's tiers (2 cores shared) a gateway stop cost 1 of 200 requests and the
-# rolling upgrade 1 of 5,444 (HTTP 503), where alone they have cost none.
+# state across the gateways. e2e-ha-load: every other file of tests/ha, the tests under load - the
+# faults, the memory soak, the VIP's failover and, last, the rolling upgrade with key rotation.
 HA_TESTS_DEPLOY := tests/ha/test_converge.py tests/ha/test_shared_state.py
 HA_TESTS_LOAD := $(filter-out $(HA_TESTS_DEPLOY),$(sort $(wildcard tests/ha/test_*.py)))
 e2e-ha: venv ## The HA sandbox end to end: demo-ha, the verifiers, idempotence, shared state, faults under load, rolling upgrade
@@ -216,18 +213,17 @@ test: ## Everything CI runs
 	$(call phase,e2e-all)
 
 # Every e2e tier: the small sandbox's (one after another: they share its hosts) beside the HA
-# sandbox's deployment (its own hosts and published port, the same network and mirror), each line of
-# output prefixed with its stream as it comes; then the HA tests under load, alone. Each tier waits
-# on one service at a time and leaves the cores idle about half of the time: side by side they take
-# about the longer stream, not the sum. The images and the mirror are made ready once, before.
-e2e-all: venv ## Every e2e tier: the small sandbox's one after another beside the HA deployment, then the HA tests under load
+# sandbox's (its own hosts and published port, the same network and mirror: its deployment, then its
+# tests under load), each line of output prefixed with its stream as it comes. Each tier waits on one
+# service at a time and leaves the cores idle about half of the time: side by side they take about
+# the longer stream, not the sum. The images and the mirror are made ready once, before.
+e2e-all: venv ## Every e2e tier: the small sandbox's one after another beside the HA sandbox's
 	$(MAKE) --no-print-directory mirror-serve
 	$(MAKE) --no-print-directory -j2 SANDBOX_PREREQS= e2e-stream-small e2e-stream-ha
-	$(MAKE) --no-print-directory e2e-ha-load 2>&1 | sed -u 's/^/[e2e-ha] /'
 e2e-stream-small:
 	$(MAKE) --no-print-directory -j1 e2e 2>&1 | sed -u 's/^/[e2e] /'
 e2e-stream-ha:
-	$(MAKE) --no-print-directory -j1 e2e-ha-deploy 2>&1 | sed -u 's/^/[e2e-ha] /'
+	$(MAKE) --no-print-directory -j1 e2e-ha 2>&1 | sed -u 's/^/[e2e-ha] /'
 
 lint: venv ## yamllint, ansible-lint (production profile), ruff, mypy
 	$(BIN)/yamllint -s .

@@ -162,18 +162,20 @@ def test_the_ha_tier_covers_what_its_inventory_runs_and_runs_those_verifiers():
         "def test_second_converge_changes_nothing_on_any_host"
         in (ROOT / "tests/ha/test_converge.py").read_text()
     )
-    # make test runs e2e-all, whose HA stream runs e2e-ha beside the small sandbox's tiers.
+    # make test runs e2e-all, whose HA stream runs e2e-ha (deployment, then the tests under load)
+    # beside the small sandbox's tiers.
     assert "$(call phase,e2e-all)" in makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
     streams = makefile.split("\ne2e-all: venv", 1)[1].split("\n\n", 1)[0]
-    assert "e2e-stream-small e2e-stream-ha\n\t$(MAKE) --no-print-directory e2e-ha-load" in streams
-    assert "$(MAKE) --no-print-directory -j1 e2e-ha-deploy 2>&1" in streams
+    assert "e2e-stream-small e2e-stream-ha\n" in streams
+    assert "$(MAKE) --no-print-directory -j1 e2e-ha 2>&1" in streams
+    e2e_ha = makefile.split("\ne2e-ha: venv", 1)[1].split("\ne2e-ha-deploy:", 1)[0]
+    assert e2e_ha.endswith("e2e-ha-deploy\n\t$(MAKE) --no-print-directory e2e-ha-load")
     assert "$(MAKE) --no-print-directory -j1 e2e 2>&1" in streams
 
 
-def test_the_ha_tests_under_load_run_alone_and_every_ha_test_runs():
-    """tests/ha splits into what runs beside the small sandbox's tiers (the second converge, shared
-    state) and the rest, run alone after them: the faults, the soak, the VIP, the rolling upgrade (and
-    any new file, by default)."""
+def test_the_ha_tests_split_into_deployment_and_load_and_every_ha_test_runs():
+    """tests/ha splits into the deployment's (the second converge, shared state) and the rest, run
+    after them: the faults, the soak, the VIP, the rolling upgrade (and any new file, by default)."""
     out = subprocess.run(
         ["make", "-s", "--no-print-directory", "-f", "Makefile", "-f", "-", "show"],
         input="show:\n\t@echo $(HA_TESTS_DEPLOY) '|' $(HA_TESTS_LOAD)\n",
