@@ -34,7 +34,7 @@ MOLECULE_JOBS ?= 2
 .PHONY: help venv engine images bootstrap mirror mirror-builds mirror-fetches prepare prepare-compiles prepare-downloads mirror-serve sandbox sandbox-down site upgrade verify demo demo-ha e2e-ha e2e-ha-upgrade \
         e2e-all e2e-stream-small e2e-stream-ha e2e-ha-deploy e2e-ha-load \
         dev-env dev-up dev-down dev-smoke standin-images compose licenses \
-        test lint unit prisma-engine-deps molecule vsphere vsphere-tools e2e gpu-test vllm-lock litellm-lock clean
+        test lint unit prisma-engine-deps molecule vsphere vsphere-tools e2e gpu-test vllm-lock litellm-lock benchmarks clean
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -130,7 +130,7 @@ demo-ha: engine venv ## The production-shaped sandbox, afresh: 2 backends, 2 gat
 # parts. e2e-ha-deploy: the demo, the verifiers, a second converge with no change and the shared
 # state across the gateways. e2e-ha-load: every other file of tests/ha, the tests under load - the
 # faults, the memory soak, the VIP's failover and, last, the rolling upgrade with key rotation.
-HA_TESTS_DEPLOY := tests/ha/test_converge.py tests/ha/test_shared_state.py
+HA_TESTS_DEPLOY := tests/ha/test_converge.py tests/ha/test_shared_state.py tests/ha/test_monitoring.py
 HA_TESTS_LOAD := $(filter-out $(HA_TESTS_DEPLOY),$(sort $(wildcard tests/ha/test_*.py)))
 e2e-ha: venv ## The HA sandbox end to end: demo-ha, the verifiers, idempotence, shared state, faults under load, rolling upgrade
 	$(MAKE) --no-print-directory e2e-ha-deploy
@@ -285,10 +285,16 @@ LITELLM_LOCK := roles/litellm/files/requirements.txt
 litellm-lock: venv ## Regenerate roles/litellm/files/requirements.txt.new for every supported CPython (needs uv)
 	pythons="$$($(BIN)/llm-onprem hosts pythons)" && cp $(LITELLM_LOCK) $(LITELLM_LOCK).new && \
 	  uv pip compile -q --universal --generate-hashes --only-binary :all: --python-version $${pythons%% *} --no-header \
-	    <(printf 'litellm[proxy]==$(LITELLM_VERSION)\nprisma\n') -o $(LITELLM_LOCK).new && \
+	    <(printf 'litellm[proxy]==$(LITELLM_VERSION)\nprisma\nprometheus-client>=0.20.0,<1.0\n') -o $(LITELLM_LOCK).new && \
 	  { sed -n '/^#/!q; /^# python-versions:/!p' $(LITELLM_LOCK); echo "# python-versions: $$pythons"; cat $(LITELLM_LOCK).new; } \
 	    > $(LITELLM_LOCK).new.tmp && mv $(LITELLM_LOCK).new.tmp $(LITELLM_LOCK).new
 	@echo "review $(LITELLM_LOCK).new, then move it over $(LITELLM_LOCK)"
+
+# The sandbox of `make demo` (llama.cpp), then the benchmark plan of src/llm_onprem/benchmarks.py:
+# docs/benchmarks.md's generated section is rewritten from the reports (bench-results/).
+benchmarks: LLM_BACKEND := llama_cpp
+benchmarks: demo ## Run the benchmark plan on the sandbox and regenerate docs/benchmarks.md's figures
+	$(BIN)/llm-onprem benchmarks --inventory $(INVENTORY)
 
 clean: sandbox-down ## Remove the sandbox and generated state (keeps the cache)
 	rm -rf $(INVENTORY)/.state
