@@ -40,8 +40,8 @@ UNIT_TESTED_ONLY = ("RHEL / Rocky 9",)
 
 # Every role with a Molecule scenario, longest first (measured two at a time, Debian 12: vllm 307 s,
 # litellm 241 with the ingress, nvidia_container_toolkit 115, ollama 111, llama_cpp 105,
-# nvidia_driver 104, docker_engine 80, llm_postgresql 70, llm_firewall 60, llm_redis 45), so that
-# parallel scenarios end close together.
+# nvidia_driver 104, docker_engine 80, llm_postgresql 70, llm_firewall 60, llm_redis 45; llm_monitoring
+# 65 alone), so that parallel scenarios end close together.
 MOLECULE_ROLES: tuple[str, ...] = (
     "vllm",
     "litellm",
@@ -52,6 +52,7 @@ MOLECULE_ROLES: tuple[str, ...] = (
     "docker_engine",
     "llm_postgresql",
     "llm_firewall",
+    "llm_monitoring",
     "llm_redis",
 )
 # A role whose scenario's converge is contained in another's: CI runs its verifier in that scenario

@@ -1,6 +1,5 @@
-"""Prometheus scrape configs from the inventory and the backend registry (role llm_monitoring).
-
-Work in progress for issue 18: the role around it does not exist yet."""
+"""What the monitoring host scrapes and probes, from the inventory and the backend registry
+(role llm_monitoring): Prometheus scrape configs and the synthetic probe's targets."""
 
 from __future__ import annotations
 
@@ -29,12 +28,30 @@ def _slug(host: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", host)
 
 
-def _job(name: str, host: str, target: str, labels: Mapping[str, str], **extra: Any) -> dict[str, Any]:
+def _job(
+    name: str, job: str, host: str, target: str, labels: Mapping[str, str], **extra: Any
+) -> dict[str, Any]:
+    # One scrape config per target (each may carry its own credential); the `job` label groups them
+    # (a target label overrides the job_name default) and `instance` is the inventory name.
     return {
         "job_name": name,
         **extra,
-        "static_configs": [{"targets": [target], "labels": {"host": host, **labels}}],
+        "static_configs": [{"targets": [target], "labels": {"job": job, "instance": host, **labels}}],
     }
+
+
+def _backend(
+    host: str, hostvars: Mapping[str, Any], registry: Mapping[str, Mapping[str, Any]]
+) -> tuple[str, Mapping[str, Any], int]:
+    variables = hostvars.get(host, {})
+    kind = str(variables.get("llm_backend"))
+    entry = registry.get(kind)
+    if entry is None or not entry.get("role"):
+        raise AnsibleFilterError(
+            f"llm_monitoring: {host} has llm_backend {kind!r}, not a deployable backend of "
+            f"llm_registry_backends ({', '.join(sorted(k for k, v in registry.items() if v.get('role')))})"
+        )
+    return kind, entry, int(variables.get(f"{entry['role']}_port", entry["port"]))
 
 
 def llm_monitoring_scrape_configs(
@@ -44,56 +61,113 @@ def llm_monitoring_scrape_configs(
     credentials_dir: str,
     backends_group: str = "llm_backends",
     gateways_group: str = "llm_gateway",
-    gpu: bool = False,
+    gpu_group: str = "nvidia_gpu",
+    node_port: int = NODE_EXPORTER_PORT,
+    dcgm_port: int = DCGM_EXPORTER_PORT,
 ) -> list[dict[str, Any]]:
-    """One scrape config per target, so each can carry its own credential file:
-    - node exporter on every host of the inventory (job `node`... one per host: `node:<host>`);
-    - each backend host whose registry entry has a metrics_path, at its role's port (the host's
-      `<role>_port`, else the registry's), with the backend key the gateway uses when the entry's
-      auth is api_key (`<credentials_dir>/<host>.key`, written by the role);
-    - LiteLLM on each gateway (`/metrics/`, `<credentials_dir>/litellm.key`);
-    - NVIDIA's DCGM exporter on each backend host when `gpu` (the site runs GPU tasks).
-    A backend host whose llm_backend is not in the registry is an error naming both."""
-    every = sorted({h for name, hosts in groups.items() if name != "ungrouped" for h in hosts})
+    """One scrape config per target:
+    - `node`: the node exporter on every host of the inventory;
+    - `<backend kind>`: each backend host whose registry entry has a metrics_path, at its role's port
+      (the host's `<role>_port`, else the registry's), with the backend's key as a credentials file
+      (`<credentials_dir>/<host>.key`, copied by the role) when the entry's auth is api_key;
+    - `litellm`: LiteLLM on each gateway at `/metrics/` (open without a key on the gateway's private
+      address, which its firewall opens to the ingress and monitoring hosts only);
+    - `dcgm`: NVIDIA's DCGM exporter on each host of the GPU group."""
+    every = sorted({h for name, hosts in groups.items() if name != "all" for h in hosts})
     out: list[dict[str, Any]] = []
     for host in every:
-        target = f"{_address(host, hostvars)}:{NODE_EXPORTER_PORT}"
-        out.append(_job(f"node:{_slug(host)}", host, target, {"role": "node"}))
+        out.append(
+            _job(f"node:{_slug(host)}", "node", host, f"{_address(host, hostvars)}:{int(node_port)}", {})
+        )
     for host in sorted(groups.get(backends_group, [])):
-        variables = hostvars.get(host, {})
-        kind = variables.get("llm_backend")
-        entry = registry.get(str(kind))
-        if entry is None:
-            raise AnsibleFilterError(
-                f"llm_monitoring: {host} has llm_backend {kind!r}, not in llm_registry_backends "
-                f"({', '.join(sorted(registry))})"
+        kind, entry, port = _backend(host, hostvars, registry)
+        if not entry.get("metrics_path"):
+            continue
+        extra: dict[str, Any] = {"metrics_path": entry["metrics_path"]}
+        if entry.get("auth") == "api_key":
+            extra["authorization"] = {"credentials_file": f"{credentials_dir}/{_slug(host)}.key"}
+        out.append(
+            _job(
+                f"{kind}:{_slug(host)}",
+                kind,
+                host,
+                f"{_address(host, hostvars)}:{port}",
+                {"backend": kind},
+                **extra,
             )
-        address = _address(host, hostvars)
-        if entry.get("metrics_path"):
-            port = int(variables.get(f"{entry['role']}_port", entry["port"]))
-            extra: dict[str, Any] = {"metrics_path": entry["metrics_path"]}
-            if entry.get("auth") == "api_key":
-                extra["authorization"] = {"credentials_file": f"{credentials_dir}/{_slug(host)}.key"}
-            out.append(
-                _job(f"{kind}:{_slug(host)}", host, f"{address}:{port}", {"backend": str(kind)}, **extra)
-            )
-        if gpu:
-            out.append(_job(f"dcgm:{_slug(host)}", host, f"{address}:{DCGM_EXPORTER_PORT}", {"role": "gpu"}))
+        )
     for host in sorted(groups.get(gateways_group, [])):
         port = int(hostvars.get(host, {}).get("litellm_port", LITELLM_PORT))
         out.append(
             _job(
                 f"litellm:{_slug(host)}",
+                "litellm",
                 host,
                 f"{_address(host, hostvars)}:{port}",
-                {"role": "gateway"},
+                {},
                 metrics_path="/metrics/",
-                authorization={"credentials_file": f"{credentials_dir}/litellm.key"},
             )
         )
+    for host in sorted(groups.get(gpu_group, [])):
+        out.append(
+            _job(f"dcgm:{_slug(host)}", "dcgm", host, f"{_address(host, hostvars)}:{int(dcgm_port)}", {})
+        )
+    return out
+
+
+def llm_monitoring_backend_keys(
+    groups: Mapping[str, Iterable[str]],
+    hostvars: Mapping[str, Any],
+    registry: Mapping[str, Mapping[str, Any]],
+    backends_group: str = "llm_backends",
+) -> list[dict[str, str]]:
+    """The backend hosts whose backend requires a key: [{host, slug, role}] (the role copies
+    `<secrets dir>/<host>/backend_api_key` to `<keys dir>/<slug>.key`)."""
+    out = []
+    for host in sorted(groups.get(backends_group, [])):
+        _kind, entry, _port = _backend(host, hostvars, registry)
+        if entry.get("auth") == "api_key" and hostvars.get(host, {}).get(
+            f"{entry['role']}_api_key_enabled", True
+        ):
+            out.append({"host": host, "slug": _slug(host), "role": str(entry["role"])})
+    return out
+
+
+def llm_monitoring_probe_targets(
+    groups: Mapping[str, Iterable[str]],
+    hostvars: Mapping[str, Any],
+    registry: Mapping[str, Mapping[str, Any]],
+    catalog: Iterable[Mapping[str, Any]],
+    credentials_dir: str,
+    backends_group: str = "llm_backends",
+) -> list[dict[str, Any]]:
+    """A probe target per (backend host, catalog entry it serves): its OpenAI-compatible base URL
+    (every deployed backend kind answers /v1/chat/completions, Ollama included), the name the
+    backend serves the model under, and its key file when the backend requires one."""
+    keyed = {k["host"] for k in llm_monitoring_backend_keys(groups, hostvars, registry, backends_group)}
+    out = []
+    for host in sorted(groups.get(backends_group, [])):
+        kind, _entry, port = _backend(host, hostvars, registry)
+        for model in catalog:
+            if model.get("backend") != kind:
+                continue
+            served = model["ollama"] if kind == "ollama" and "gguf" not in model else model["name"]
+            target: dict[str, Any] = {
+                "name": f"{host}/{model['name']}",
+                "kind": kind,
+                "url": f"http://{_address(host, hostvars)}:{port}/v1",
+                "model": served,
+            }
+            if host in keyed:
+                target["key_file"] = f"{credentials_dir}/{_slug(host)}.key"
+            out.append(target)
     return out
 
 
 class FilterModule:
     def filters(self) -> dict[str, Any]:
-        return {"llm_monitoring_scrape_configs": llm_monitoring_scrape_configs}
+        return {
+            "llm_monitoring_scrape_configs": llm_monitoring_scrape_configs,
+            "llm_monitoring_backend_keys": llm_monitoring_backend_keys,
+            "llm_monitoring_probe_targets": llm_monitoring_probe_targets,
+        }
