@@ -1,7 +1,8 @@
 """The gpu-cluster example in the production shape of docs/high-availability.md, applied against
-vcsim-gpu: two gateways spread over two ESXi hosts, the state VM (PostgreSQL + Redis) and the
-load-balancer VM, and the inventory that converges them (groups, and the gateways pointed at the
-state VM); the inputs that would build a shape with a single point of failure are refused."""
+vcsim-gpu: two gateways spread over two ESXi hosts, the state VM (PostgreSQL + Redis), the
+load-balancer VM and the monitoring VM, and the inventory that converges them (groups, and the
+gateways pointed at the state VM); the inputs that would build a shape with a single point of
+failure are refused."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ HA = {
     "state_host": "DC0_C0_H1",
     "ingress_vm": True,
     "ingress_host": "DC0_C0_H0",
+    "monitoring_vm": True,
+    "monitoring_host": "DC0_C0_H1",
     "gpu_hosts": ["DC0_C0_H0", "DC0_C0_H1"],
     "llm_backend": "llama_cpp",
 }
@@ -58,9 +61,11 @@ def test_the_gateways_are_spread_and_the_state_and_load_balancer_vms_exist(simul
     assert _on(simulator, "ha-gw-2", "DC0_C0_H1")
     assert _on(simulator, "ha-state", "DC0_C0_H1")
     assert _on(simulator, "ha-lb", "DC0_C0_H0")
+    assert _on(simulator, "ha-mon", "DC0_C0_H1")
     outputs = {name: value["value"] for name, value in ha_cluster["outputs"].items()}
     assert sorted(outputs["gateways"]) == ["ha-gw-1", "ha-gw-2"]
     assert outputs["state"]["name"] == "ha-state"
+    assert outputs["monitoring"]["name"] == "ha-mon"
 
 
 def _inventory(path: Path) -> dict[str, Any]:
@@ -84,6 +89,7 @@ def test_the_inventory_has_the_production_groups_and_points_the_gateways_at_the_
     assert inventory["llm_state"]["hosts"] == ["ha-state"]
     assert inventory["llm_redis"]["hosts"] == ["ha-state"]
     assert inventory["llm_ingress"]["hosts"] == ["ha-lb"]
+    assert inventory["llm_monitoring"]["hosts"] == ["ha-mon"]
     assert sorted(inventory["llm_backends"]["hosts"]) == ["ha-gpu-1", "ha-gpu-2"]
     hostvars = inventory["_meta"]["hostvars"]
     state_address = hostvars["ha-state"]["ansible_host"]

@@ -52,7 +52,8 @@ module "gateway" {
 
 # The VMs beside the gateways in the production shape: the state VM (state_vm: PostgreSQL for keys,
 # teams and budgets, Redis for router state, limits and the cache; the site's own HA PostgreSQL/Redis
-# replaces it in production) and the load balancer (ingress_vm: haproxy serving HTTPS, llm_ingress).
+# replaces it in production), the load balancer (ingress_vm: haproxy serving HTTPS, llm_ingress) and
+# the monitoring VM (monitoring_vm: Prometheus, Alertmanager and the probe, llm_monitoring).
 module "service_vm" {
   source   = "../../modules/vsphere_gpu_vm"
   for_each = local.service_vms
@@ -103,15 +104,18 @@ locals {
   service_vms = { for name, vm in {
     "${var.name_prefix}-state" = { role = "state", enabled = var.state_vm, host = coalesce(var.state_host, var.gateway_host), cpus = var.state_cpus, memory_mb = var.state_memory_mb }
     "${var.name_prefix}-lb"    = { role = "ingress", enabled = var.ingress_vm, host = coalesce(var.ingress_host, var.gateway_host), cpus = var.ingress_cpus, memory_mb = var.ingress_memory_mb }
+    "${var.name_prefix}-mon"   = { role = "monitoring", enabled = var.monitoring_vm, host = coalesce(var.monitoring_host, var.gateway_host), cpus = var.monitoring_cpus, memory_mb = var.monitoring_memory_mb }
   } : name => vm if vm.enabled }
 
-  state   = [for name, vm in module.service_vm : { name = name, address = coalesce(vm.default_ip_address, name) } if local.service_vms[name].role == "state"]
-  ingress = [for name, vm in module.service_vm : { name = name, address = coalesce(vm.default_ip_address, name) } if local.service_vms[name].role == "ingress"]
+  state      = [for name, vm in module.service_vm : { name = name, address = coalesce(vm.default_ip_address, name) } if local.service_vms[name].role == "state"]
+  ingress    = [for name, vm in module.service_vm : { name = name, address = coalesce(vm.default_ip_address, name) } if local.service_vms[name].role == "ingress"]
+  monitoring = [for name, vm in module.service_vm : { name = name, address = coalesce(vm.default_ip_address, name) } if local.service_vms[name].role == "monitoring"]
 }
 
 # The inventory playbooks/site.yml consumes: llm_backends + nvidia_gpu (the GPU nodes), llm_gateway
 # (and llm_state, with database_on_gateway); with state_vm llm_state + llm_redis (the state VM, and
-# the gateways' litellm_database_url / litellm_redis_host pointing at it); with ingress_vm llm_ingress.
+# the gateways' litellm_database_url / litellm_redis_host pointing at it); with ingress_vm llm_ingress;
+# with monitoring_vm llm_monitoring.
 resource "local_file" "inventory" {
   filename             = local.inventory_path
   file_permission      = "0644"
@@ -123,6 +127,7 @@ resource "local_file" "inventory" {
     gateways    = local.gateways
     state       = local.state
     ingress     = local.ingress
+    monitoring  = local.monitoring
     # The gateway's database on the gateway itself (llm_state), when asked for.
     database_on_gateway = var.database_on_gateway
   })

@@ -23,6 +23,11 @@ output "state" {
   value       = one([for vm in local.state : { name = vm.name, address = module.service_vm[vm.name].default_ip_address }])
 }
 
+output "monitoring" {
+  description = "The monitoring VM (Prometheus, Alertmanager, the probe), or null without monitoring_vm."
+  value       = one([for vm in local.monitoring : { name = vm.name, address = module.service_vm[vm.name].default_ip_address }])
+}
+
 output "endpoint" {
   description = "Where clients call https://<endpoint>/v1: the load-balancer VM with ingress_vm, else the gateway."
   value       = var.ingress_vm ? local.ingress[0].address : local.gateways[0].address

@@ -195,6 +195,38 @@ variable "ingress_memory_mb" {
   default     = 2048
 }
 
+variable "monitoring_vm" {
+  description = "A VM <prefix>-mon (group llm_monitoring): Prometheus, Alertmanager, the synthetic completion probe and the alert rules; every VM then runs the node exporter, open to it only."
+  type        = bool
+  default     = false
+}
+
+variable "monitoring_host" {
+  description = "ESXi host of the monitoring VM (empty: gateway_host)."
+  type        = string
+  default     = ""
+}
+
+variable "monitoring_cpus" {
+  description = "vCPUs of the monitoring VM."
+  type        = number
+  default     = 2
+  validation {
+    condition     = var.monitoring_cpus >= 1
+    error_message = "monitoring_cpus must be at least 1."
+  }
+}
+
+variable "monitoring_memory_mb" {
+  description = "Memory of the monitoring VM in MiB (Prometheus keeps llm_monitoring_retention of samples)."
+  type        = number
+  default     = 4096
+  validation {
+    condition     = var.monitoring_memory_mb >= 2048
+    error_message = "monitoring_memory_mb must be at least 2048 (Prometheus and Alertmanager)."
+  }
+}
+
 # --- Guest access and the inventory ----------------------------------------------------------------
 variable "ssh_user" {
   description = "User cloud-init creates; Ansible connects as it."
