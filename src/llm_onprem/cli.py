@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from llm_onprem import bench, hosts, paths, smoke
+from llm_onprem import bench, benchmarks, hosts, paths, smoke
 
 # The sandbox gateway's HTTPS port as the harness publishes it on this machine's loopback (an inventory
 # whose publishing host names its own sandbox_host_port keeps that one: llm_onprem.inventory).
@@ -226,6 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_arguments(be)
     be.set_defaults(func=bench.main_with)
+
+    bms = sub.add_parser(
+        "benchmarks",
+        help="run the benchmark plan on the running sandbox; rewrite docs/benchmarks.md's generated section",
+    )
+    benchmarks.add_arguments(bms)
+    bms.set_defaults(func=benchmarks.main_with)
 
     summary = sub.add_parser("summary", help="print the gateway URL, model, key location and completion")
     summary.add_argument("--inventory", default="inventories/sandbox")
