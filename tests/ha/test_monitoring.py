@@ -195,7 +195,7 @@ def _queries(path: Path) -> list[tuple[str, str]]:
 def test_every_dashboard_query_returns_data(monitoring, dashboard):
     """Each panel's query, as Grafana sends it ($__rate_interval as 1m), against the sandbox's
     Prometheus. Skipped, with the reason: the GPU panels (DCGM: no GPU here) and the vLLM-only panel
-    (no vLLM in this sandbox; tests/e2e/test_metric_names.py checks its names on vLLM's own
+    (no vLLM in this sandbox; tests/e2e/test_monitoring_backend.py checks its names on vLLM's own
     /metrics in the vllm tier)."""
     empty, skipped = [], []
     for title, expr in _queries(dashboard):

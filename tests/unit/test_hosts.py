@@ -185,7 +185,7 @@ def test_the_ha_tests_split_into_deployment_and_load_and_every_ha_test_runs():
         check=True,
     ).stdout.split("|")
     deploy, load = ({Path(f).name for f in part.split()} for part in out)
-    assert deploy == {"test_converge.py", "test_shared_state.py"}
+    assert deploy == {"test_converge.py", "test_shared_state.py", "test_monitoring.py"}
     assert {"test_failover.py", "test_soak.py", "test_vip.py", "test_upgrade.py"} <= load
     assert deploy | load == {p.name for p in (ROOT / "tests/ha").glob("test_*.py")}
     assert not deploy & load

@@ -122,3 +122,19 @@ def test_an_unknown_backend_and_a_host_without_facts_are_named():
         )
     with pytest.raises(AnsibleFilterError, match="no address facts for gw-1"):
         plugin.llm_monitoring_scrape_configs({"llm_gateway": ["gw-1"]}, {}, REGISTRY, "/k")
+
+
+def test_the_gateway_url_is_the_ingress_vip_else_the_first_ingress_or_gateway_host():
+    groups = {"llm_ingress": ["in-1", "in-2"], "llm_gateway": ["gw-1"]}
+    hostvars = {
+        "in-1": _facts("10.0.0.5", llm_ingress_vip_address="10.0.0.100 "),
+        "in-2": _facts("10.0.0.6"),
+        "gw-1": _facts("10.0.0.9", llm_ingress_port=8443),
+    }
+    assert plugin.llm_monitoring_gateway_url(groups, hostvars) == "https://10.0.0.100:443/v1"
+    hostvars["in-1"] = _facts("10.0.0.5")
+    assert plugin.llm_monitoring_gateway_url(groups, hostvars) == "https://10.0.0.5:443/v1"
+    assert (
+        plugin.llm_monitoring_gateway_url({"llm_gateway": ["gw-1"]}, hostvars) == "https://10.0.0.9:8443/v1"
+    )
+    assert plugin.llm_monitoring_gateway_url({}, hostvars) == ""

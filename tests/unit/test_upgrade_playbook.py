@@ -22,6 +22,7 @@ def test_hosts_go_one_at_a_time_and_the_rotation_brackets_the_gateways():
         ("plays/state.yml", None),
         ("llm_ingress", 1),
         ("llm_gateway", 1),  # drained, switched to the new keys, put back
+        ("plays/monitoring.yml", None),  # the monitoring hosts get the new keys before the old go
         ("llm_backends", None),  # old keys deleted
         ("plays/backends_rolling.yml", None),  # backends accept the new keys alone
     ]
@@ -30,4 +31,4 @@ def test_hosts_go_one_at_a_time_and_the_rotation_brackets_the_gateways():
     assert drain["vars"]["llm_ingress_upstream_state"] == "drain"
     assert back["vars"]["llm_ingress_upstream_state"] == "ready"
     rotating = "llm_rotate_backend_keys | default(false) | bool"
-    assert plays[7]["when"] == plays[0]["tasks"][0]["when"] == rotating
+    assert plays[8]["when"] == plays[0]["tasks"][0]["when"] == rotating

@@ -164,10 +164,28 @@ def llm_monitoring_probe_targets(
     return out
 
 
+def llm_monitoring_gateway_url(
+    groups: Mapping[str, Iterable[str]],
+    hostvars: Mapping[str, Any],
+    ingress_group: str = "llm_ingress",
+    gateways_group: str = "llm_gateway",
+) -> str:
+    """The endpoint's URL as clients call it: https://<the first ingress host's virtual address, else
+    its address>:<its llm_ingress_port, 443>/v1; without ingress hosts the first gateway's; '' when the
+    inventory has neither."""
+    front = list(groups.get(ingress_group, [])) or list(groups.get(gateways_group, []))
+    if not front:
+        return ""
+    variables = hostvars.get(front[0], {})
+    address = str(variables.get("llm_ingress_vip_address") or "").strip() or _address(front[0], hostvars)
+    return f"https://{address}:{int(variables.get('llm_ingress_port', 443))}/v1"
+
+
 class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
             "llm_monitoring_scrape_configs": llm_monitoring_scrape_configs,
             "llm_monitoring_backend_keys": llm_monitoring_backend_keys,
             "llm_monitoring_probe_targets": llm_monitoring_probe_targets,
+            "llm_monitoring_gateway_url": llm_monitoring_gateway_url,
         }

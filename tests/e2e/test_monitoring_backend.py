@@ -1,6 +1,7 @@
-"""Every backend metric the monitoring role's dashboards and alert rules name exists on the backend's
-own /metrics (read with the backend's key, as Prometheus scrapes it), for the backend this tier
-deployed. The HA sandbox runs only llama.cpp: this is where the vLLM names are proven."""
+"""What the monitoring host does to a backend, on the backend this tier deployed (the HA sandbox,
+where the monitoring host runs, has llama.cpp only: this is where Ollama and vLLM are proven):
+the synthetic probe's streamed completion succeeds against it directly, and every backend metric the
+dashboards and alert rules name exists on its /metrics (read with its key, as Prometheus scrapes)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,32 @@ import re
 import httpx
 import pytest
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import BACKEND, SECRETS
+from tests.conftest import ROOT, load_file_module
+from tests.e2e.conftest import BACKEND, MODEL, SECRETS
 from tests.support.backends import registry
 
 pytestmark = pytest.mark.e2e
 
 ROLE = ROOT / "roles/llm_monitoring"
 PREFIX = {"llama_cpp": "llamacpp:", "vllm": "vllm:"}
+probe = load_file_module("roles/llm_monitoring/files/llm_probe.py")
+
+
+def test_the_probe_completes_against_the_backend(backend, backend_profile, tmp_path):
+    """The probe's own code, with the target the role generates for this backend: its /v1 base URL
+    (Ollama's OpenAI-compatible one too) and its key file when it requires one."""
+    target = {
+        "name": f"{BACKEND}/{MODEL}",
+        "kind": backend_profile.name,
+        "url": f"http://{backend.interface('eth0').addresses[0]}:{backend_profile.port}/v1",
+        "model": MODEL,
+    }
+    if backend_profile.requires_key:
+        target["key_file"] = str(SECRETS / BACKEND / "backend_api_key")
+    result = probe.complete(target, timeout=60, max_tokens=4)
+    print(f"probe against {backend_profile.name}: duration {result.duration:.3f} s, TTFT {result.ttft}")
+    assert result.success, result.error
+    assert 0 < result.ttft <= result.duration
 
 
 def _named(prefix: str) -> set[str]:
