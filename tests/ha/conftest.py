@@ -4,6 +4,9 @@ backends, two gateways sharing PostgreSQL and Redis on the state host, and an in
 from __future__ import annotations
 
 import ssl
+import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -58,6 +61,27 @@ def gateway_client(name: str) -> httpx.Client:
     """One gateway's LiteLLM directly (plain HTTP on the private network: the sandbox lets the
     controller in, as a site lets its monitoring host in)."""
     return httpx.Client(base_url=f"http://{address(name)}:{LITELLM_PORT}", timeout=120)
+
+
+T = TypeVar("T")
+
+
+def wait_for(condition: Callable[[], T], limit_s: float, what: str, every_s: float = 0.5) -> tuple[float, T]:
+    """(seconds, value) once `condition()` returns a true value (polled every `every_s`), or fail after
+    limit_s saying `what` and the last value. An exception counts as not yet: a service coming back
+    refuses connections meanwhile."""
+    started = time.monotonic()
+    last: object = None
+    while time.monotonic() - started < limit_s:
+        try:
+            last = condition()
+        except Exception as error:  # retried until the limit
+            last = error
+        else:
+            if last:
+                return round(time.monotonic() - started, 1), last
+        time.sleep(every_s)
+    pytest.fail(f"{what} within {limit_s} s (last: {last!r})")
 
 
 def chat(prompt: str, max_tokens: int = 4, **extra) -> dict:

@@ -27,6 +27,7 @@ from tests.ha.conftest import (
     chat,
     gateway_client,
     host,
+    wait_for,
 )
 
 pytestmark = pytest.mark.ha
@@ -80,15 +81,7 @@ def _bench_during(
 
 def _wait(condition: Callable[[], bool], limit_s: float, what: str = "not recovered") -> float:
     """Seconds until `condition()` holds (polled), or fail after limit_s saying `what`."""
-    started = time.monotonic()
-    while time.monotonic() - started < limit_s:
-        try:
-            if condition():
-                return round(time.monotonic() - started, 1)
-        except Exception:  # a service coming back refuses connections meanwhile
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"{what} within {limit_s} s")
+    return wait_for(condition, limit_s, what)[0]
 
 
 def _served_by(backend: str, master_key: str) -> bool:

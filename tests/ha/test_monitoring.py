@@ -5,15 +5,24 @@ fires and resolves for real, and every dashboard query answered by the sandbox's
 from __future__ import annotations
 
 import json
-import re
 import shlex
-import time
 from pathlib import Path
 
 import pytest
 
+from llm_onprem.inventory import sandbox_hosts
 from tests.conftest import ROOT
-from tests.ha.conftest import BACKENDS, GATEWAYS, INVENTORY, LITELLM_PORT, MODEL, STATE, address, host
+from tests.ha.conftest import (
+    BACKENDS,
+    GATEWAYS,
+    INVENTORY,
+    LITELLM_PORT,
+    MODEL,
+    STATE,
+    address,
+    host,
+    wait_for,
+)
 from tests.support.http_in_host import get_json, prometheus_query
 
 pytestmark = pytest.mark.ha
@@ -21,14 +30,7 @@ pytestmark = pytest.mark.ha
 MONITORING = "llm-onprem-ha-monitoring-1"
 PROMETHEUS = "http://127.0.0.1:9090"
 DASHBOARDS = sorted((ROOT / "roles/llm_monitoring/files/dashboards").glob("*.json"))
-HOSTS = sorted(
-    {
-        name
-        for name in re.findall(
-            r"^        (llm-onprem-ha-[a-z0-9-]+):", (INVENTORY / "hosts.yml").read_text(), re.M
-        )
-    }
-)
+HOSTS = [spec.name for spec in sandbox_hosts(INVENTORY / "hosts.yml", published_port=0)]
 # The test's webhook receiver on the monitoring host (group_vars/llm_monitoring.yml points
 # Alertmanager at it): it appends each notification to a file.
 RECEIVER = """
@@ -47,14 +49,7 @@ http.server.ThreadingHTTPServer(("127.0.0.1", 9099), Receiver).serve_forever()
 
 
 def _wait(condition, limit_s: float, what: str):
-    started = time.monotonic()
-    last = None
-    while time.monotonic() - started < limit_s:
-        last = condition()
-        if last:
-            return round(time.monotonic() - started, 1), last
-        time.sleep(2)
-    pytest.fail(f"{what} within {limit_s} s (last: {last})")
+    return wait_for(condition, limit_s, what, every_s=2)
 
 
 @pytest.fixture(scope="module")
