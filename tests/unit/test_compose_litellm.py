@@ -9,7 +9,11 @@ from tests.support.compose import COMPOSE_DIR, PROFILES, example_env, rendered, 
 from tests.support.gateway import render_gateway
 
 GGUF = {"url": "http://m/x.gguf", "sha256": "b" * 64}
-METRICS_SETTINGS = {"callbacks": ["prometheus"], "require_auth_for_metrics_endpoint": False}
+# The role's callbacks (the capability guard, the prometheus callback) and /metrics without a key.
+ROLE_ONLY_SETTINGS = {
+    "callbacks": ["llm_capabilities.guard", "prometheus"],
+    "require_auth_for_metrics_endpoint": False,
+}
 ROLE_BACKEND = {spec["compose_profile"]: name for name, spec in registry().items() if spec["compose_profile"]}
 
 
@@ -51,9 +55,10 @@ def test_gateway_config_matches_the_role(tmp_path, profile):
     strip_ids = [{k: v for k, v in d.items() if k != "model_info"} for d in role_config["model_list"]]
     assert resolved["model_list"] == strip_ids
     # The dev stacks run no Prometheus, and their LiteLLM port is the published one (no ingress there
-    # refuses /metrics): the role's metrics settings (litellm_metrics_enabled) stay out of them.
+    # refuses /metrics): the role's metrics settings (litellm_metrics_enabled) stay out of them. They
+    # serve one chat model and mount no capability guard (its data is the role's catalog).
     role_config["litellm_settings"] = {
-        k: v for k, v in role_config["litellm_settings"].items() if METRICS_SETTINGS.get(k) != v
+        k: v for k, v in role_config["litellm_settings"].items() if ROLE_ONLY_SETTINGS.get(k) != v
     }
     for section in ("router_settings", "litellm_settings", "general_settings"):
         assert resolved[section] == role_config[section], section

@@ -117,7 +117,13 @@ def test_external_endpoint_is_routed_with_its_key_file_and_timeout():
                     "timeout": 30,
                     "api_key": "os.environ/LLM_ENDPOINT_KEY_REMOTE",
                 },
-                "model_info": {"id": "openai_compatible/remote"},
+                "model_info": {
+                    "id": "openai_compatible/remote",
+                    "mode": "chat",
+                    "supports_function_calling": False,
+                    "supports_tool_choice": False,
+                    "supports_response_schema": False,
+                },
             },
         }
     ]
@@ -187,6 +193,84 @@ def test_a_catalog_price_becomes_litellms_per_token_costs_for_every_deployment()
     assert params[1]["output_cost_per_token"] == pytest.approx(1e-6)
     assert "input_cost_per_token" not in params[1]
     assert not {"input_cost_per_token", "output_cost_per_token"} & set(params[2])
+
+
+EMBED = {"name": "minilm", "backend": "llama_cpp", "gguf": GGUF, "capabilities": ["embedding"], "port": 8081}
+
+
+def test_capabilities_become_model_info_and_a_per_model_port():
+    out = deployments(
+        {"b1": {"llm_backend": "llama_cpp", "llama_cpp_host": "10.0.0.1", "llama_cpp_port": 9000}},
+        [{"name": MODEL, "backend": "llama_cpp", "gguf": GGUF, "capabilities": ["chat", "tools"]}, EMBED],
+    )
+    assert [(d["entry"]["litellm_params"]["api_base"], d["entry"]["model_info"]) for d in out] == [
+        (
+            "http://10.0.0.1:9000/v1",
+            {
+                "id": f"b1/{MODEL}",
+                "mode": "chat",
+                "supports_function_calling": True,
+                "supports_tool_choice": True,
+                "supports_response_schema": False,
+            },
+        ),
+        ("http://10.0.0.1:8081/v1", {"id": "b1/minilm", "mode": "embedding"}),
+    ]
+    assert plugin.litellm_capabilities(out) == {MODEL: ["chat", "tools"], "minilm": ["embedding"]}
+
+
+def test_a_name_can_do_only_what_every_deployment_of_it_can():
+    out = deployments(
+        {
+            "b1": {"llm_backend": "llama_cpp", "llama_cpp_host": "10.0.0.1"},
+            "v1": {"llm_backend": "vllm", "vllm_host": "10.0.0.4"},
+        },
+        [
+            {
+                "name": MODEL,
+                "backend": "llama_cpp",
+                "gguf": GGUF,
+                "capabilities": ["chat", "tools", "structured_output"],
+            },
+            {
+                "name": MODEL,
+                "backend": "vllm",
+                "hf": {"repo": "o/m"},
+                "capabilities": ["chat", "structured_output"],
+            },
+        ],
+    )
+    assert plugin.litellm_capabilities(out) == {MODEL: ["chat", "structured_output"]}
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ([{"capabilities": ["tools"]}], "exactly one of chat or embedding"),
+        ([{"capabilities": ["chat", "embedding"]}], "exactly one of chat or embedding"),
+        ([{"capabilities": ["embedding", "tools"]}], "an embedding model has neither"),
+        ([{"capabilities": ["chat", "vision"]}], "capabilities is a list of"),
+        ([{}, {"name": "second"}], "every entry after the first needs its own `port`"),
+        ([{"port": 8081}, {"name": "second", "port": 8081}], "port 8081 is already"),
+        ([{"port": 70000}], "TCP port number"),
+        (
+            [{"chat_template": {"url": "http://m/t.jinja", "sha256": "x"}}],
+            "chat_template takes url and sha256",
+        ),
+        ([{"tool_call_parser": "hermes"}], "tool_call_parser is vLLM's"),
+    ],
+)
+def test_bad_capabilities_and_serving_settings_are_refused(entries, message):
+    catalog = [{"name": MODEL, "backend": "llama_cpp", "gguf": GGUF, **e} for e in entries]
+    with pytest.raises(plugin.AnsibleFilterError, match=message):
+        deployments({"b1": {"llm_backend": "llama_cpp", "llama_cpp_host": "10.0.0.1"}}, catalog)
+
+
+def test_a_backend_refuses_capabilities_it_does_not_offer_and_ports_it_does_not_take():
+    with pytest.raises(plugin.AnsibleFilterError, match=r"ollama backend cannot serve \['embedding'\]"):
+        deployments({}, [{"name": "e", "backend": "ollama", "gguf": GGUF, "capabilities": ["embedding"]}])
+    with pytest.raises(plugin.AnsibleFilterError, match="one service per model"):
+        deployments({}, [{"name": "v", "backend": "vllm", "hf": {"repo": "o/m"}, "port": 8001}])
 
 
 def test_unknown_host_backend_is_refused():

@@ -138,3 +138,26 @@ def test_the_gateway_url_is_the_ingress_vip_else_the_first_ingress_or_gateway_ho
         plugin.llm_monitoring_gateway_url({"llm_gateway": ["gw-1"]}, hostvars) == "https://10.0.0.9:8443/v1"
     )
     assert plugin.llm_monitoring_gateway_url({}, hostvars) == ""
+
+
+def test_a_llama_cpp_host_with_two_models_is_scraped_per_model_and_probed_for_chat_only():
+    catalog = [
+        {"name": "chat", "backend": "llama_cpp"},
+        {"name": "minilm", "backend": "llama_cpp", "port": 8081, "capabilities": ["embedding"]},
+        {"name": "coder", "backend": "llama_cpp", "port": 8082, "capabilities": ["chat", "tools"]},
+    ]
+    groups = {"all": ["be-1"], "llm_backends": ["be-1"]}
+    jobs = _by_job(plugin.llm_monitoring_scrape_configs(groups, HOSTVARS, REGISTRY, "/k", catalog=catalog))
+    assert {
+        name: job["static_configs"][0]["targets"] for name, job in jobs.items() if name != "node:be_1"
+    } == {
+        "llama_cpp:be_1": ["10.0.0.1:8080"],
+        "llama_cpp:be_1:minilm": ["10.0.0.1:8081"],
+        "llama_cpp:be_1:coder": ["10.0.0.1:8082"],
+    }
+    assert jobs["llama_cpp:be_1:minilm"]["static_configs"][0]["labels"]["model"] == "minilm"
+    targets = plugin.llm_monitoring_probe_targets(groups, HOSTVARS, REGISTRY, catalog, "/k")
+    assert [(t["model"], t["url"]) for t in targets] == [
+        ("chat", "http://10.0.0.1:8080/v1"),
+        ("coder", "http://10.0.0.1:8082/v1"),
+    ]

@@ -18,7 +18,7 @@ _input_filters = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_input_filters)
 
 MODEL_VAR = json.dumps(
-    {"llama_cpp_model": {"name": "m", "gguf": {"url": "http://x/m.gguf", "sha256": "b" * 64}}}
+    {"llama_cpp_models": [{"name": "m", "gguf": {"url": "http://x/m.gguf", "sha256": "b" * 64}}]}
 )
 SANDBOX_VARS = ["-e", "llama_cpp_archive_sha256=" + "a" * 64]
 
@@ -54,7 +54,7 @@ def test_non_numeric_port_fails_naming_the_variable(tmp_path):
 def test_missing_model_fails_naming_the_variable(tmp_path):
     result = _entry(tmp_path, "llama_cpp", *SANDBOX_VARS)
     assert result.returncode != 0
-    assert "llama_cpp_model" in result.stdout
+    assert "llama_cpp_models" in result.stdout
 
 
 def test_malformed_archive_checksum_is_refused(tmp_path):
@@ -190,10 +190,12 @@ def test_dangerous_llama_cpp_inputs_are_refused_each_naming_its_variable(tmp_pat
         "llama_cpp",
         {
             "llama_cpp_archive_sha256": "a" * 64,
-            "llama_cpp_model": {
-                "name": "m",
-                "gguf": {"url": "http://x/m.gguf", "file": "../../etc/x", "sha256": "b" * 64},
-            },
+            "llama_cpp_models": [
+                {
+                    "name": "m",
+                    "gguf": {"url": "http://x/m.gguf", "file": "../../etc/x", "sha256": "b" * 64},
+                }
+            ],
             "llama_cpp_host": "0.0.0.0",
             "llama_cpp_user": "root",
             "llama_cpp_api_key": "# none",
@@ -226,7 +228,7 @@ def test_a_rotation_key_llama_server_would_misread_is_refused_unshown(tmp_path, 
         "llama_cpp",
         {
             "llama_cpp_archive_sha256": "a" * 64,
-            "llama_cpp_model": {"name": "m", "gguf": {"url": "http://x/m.gguf", "sha256": "b" * 64}},
+            "llama_cpp_models": [{"name": "m", "gguf": {"url": "http://x/m.gguf", "sha256": "b" * 64}}],
             "llama_cpp_api_key": "CurrentKeyOfThisBackend0123",
             "llama_cpp_api_key_previous": previous,
         },

@@ -20,6 +20,93 @@ except ImportError:  # pragma: no cover - the unit tests import this file withou
 
 
 LOOPBACK = re.compile(r"^(127\.|localhost$|::1$|\[::1\]$)")
+# What a catalog entry can claim: its mode (chat or embedding, one of them) and, for chat, the
+# request features the gateway lets through (filter_plugins' callers: model_info and the guard).
+MODES = ("chat", "embedding")
+FEATURES = ("tools", "structured_output")
+FEATURE_KEYS = (("tools", "supports_function_calling"), ("structured_output", "supports_response_schema"))
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def entry_capabilities(entry: Mapping[str, Any]) -> list[str]:
+    """The entry's capabilities (default: chat only), in a fixed order."""
+    given = entry.get("capabilities") or ["chat"]
+    return [c for c in (*MODES, *FEATURES) if c in given]
+
+
+def entry_port(entry: Mapping[str, Any], role_port: int) -> int:
+    """The port an entry is served on: its own `port` (backends with one service per model), else the
+    role's port on that host."""
+    return int(entry["port"]) if entry.get("port") is not None else int(role_port)
+
+
+def _check_capabilities(where: str, entry: Mapping[str, Any], spec: Mapping[str, Any]) -> None:
+    given = entry.get("capabilities", ["chat"])
+    known = (*MODES, *FEATURES)
+    if not isinstance(given, list) or not given or any(c not in known for c in given):
+        raise AnsibleFilterError(
+            f"{where}: capabilities is a list of {list(known)} with chat or embedding, got {given!r}"
+        )
+    modes = [c for c in given if c in MODES]
+    if len(modes) != 1:
+        raise AnsibleFilterError(
+            f"{where}: capabilities names exactly one of chat or embedding (the model's mode), got {given}"
+        )
+    if modes == ["embedding"] and any(c in FEATURES for c in given):
+        raise AnsibleFilterError(
+            f"{where}: tools and structured_output are chat features; an embedding model has neither"
+        )
+    offered = spec.get("capabilities", list(known))
+    refused = [c for c in given if c not in offered]
+    if refused:
+        raise AnsibleFilterError(
+            f"{where}: the {entry['backend']} backend cannot serve {refused} (it offers {offered})"
+        )
+
+
+def _check_serving(
+    where: str,
+    index: int,
+    entry: Mapping[str, Any],
+    catalog: list[Mapping[str, Any]],
+    spec: Mapping[str, Any],
+) -> None:
+    """`port`, `chat_template` and `tool_call_parser`: only where the backend uses them."""
+    per_model = spec.get("instances") == "per_model"
+    if entry.get("port") is not None:
+        port = entry["port"]
+        if not per_model:
+            raise AnsibleFilterError(
+                f"{where}: `port` is for backends with one service per model; {entry['backend']} takes its "
+                "port from the host's role variable"
+            )
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+            raise AnsibleFilterError(f"{where}: port must be a TCP port number (1-65535), got {port!r}")
+    if per_model:
+        same = [e for e in catalog[:index] if e.get("backend") == entry["backend"]]
+        if same and entry.get("port") is None:
+            raise AnsibleFilterError(
+                f"{where}: a {entry['backend']} host serves every {entry['backend']} entry, each in its own "
+                "service: every entry after the first needs its own `port`"
+            )
+        if entry.get("port") is not None and entry["port"] in [e.get("port") for e in same]:
+            raise AnsibleFilterError(
+                f"{where}: port {entry['port']} is already another {entry['backend']} entry's"
+            )
+    template = entry.get("chat_template")
+    if template is not None:
+        if entry["backend"] not in ("llama_cpp", "vllm"):
+            raise AnsibleFilterError(f"{where}: chat_template is for llama_cpp and vllm entries")
+        if (
+            not isinstance(template, Mapping)
+            or not template.get("url")
+            or not SHA256.match(str(template.get("sha256", "")))
+        ):
+            raise AnsibleFilterError(
+                f"{where}: chat_template takes url and sha256 (64 lowercase hex), got {template!r}"
+            )
+    if entry.get("tool_call_parser") is not None and entry["backend"] != "vllm":
+        raise AnsibleFilterError(f"{where}: tool_call_parser is vLLM's (--tool-call-parser)")
 
 
 def _env_name(prefix: str, name: str) -> str:
@@ -55,6 +142,8 @@ def check_catalog(catalog: list[Mapping[str, Any]], registry: Mapping[str, Mappi
             timeout = endpoint.get("timeout", 60)
             if not isinstance(timeout, int) or timeout < 1:
                 raise AnsibleFilterError(f"{where}: endpoint.timeout must be a positive integer (seconds)")
+        _check_capabilities(where, entry, registry[backend])
+        _check_serving(where, index, entry, catalog, registry[backend])
         cost = entry.get("cost_per_1m_tokens")
         if cost is not None and (
             not isinstance(cost, Mapping)
@@ -76,6 +165,18 @@ def _cost_params(entry: Mapping[str, Any]) -> dict[str, float]:
     self-hosted model costs 0, and a budget then never runs out)."""
     cost = entry.get("cost_per_1m_tokens") or {}
     return {f"{kind}_cost_per_token": float(cost[kind]) / 1e6 for kind in ("input", "output") if kind in cost}
+
+
+def _model_info(entry: Mapping[str, Any], deployment_id: str) -> dict[str, Any]:
+    """LiteLLM's model_info for the entry: its id, mode and the features clients discover from
+    /v1/model/info (and that the gateway's guard lets through, files/llm_capabilities.py)."""
+    caps = entry_capabilities(entry)
+    info: dict[str, Any] = {"id": deployment_id, "mode": "embedding" if "embedding" in caps else "chat"}
+    if info["mode"] == "chat":
+        info["supports_function_calling"] = "tools" in caps
+        info["supports_tool_choice"] = "tools" in caps
+        info["supports_response_schema"] = "structured_output" in caps
+    return info
 
 
 def litellm_deployments(
@@ -115,7 +216,7 @@ def litellm_deployments(
             served = model["ollama"] if backend == "ollama" and "gguf" not in model else model["name"]
             params: dict[str, Any] = {
                 "model": f"{spec['litellm_provider']}/{served}",
-                "api_base": spec["api_base"].format(host=address, port=port),
+                "api_base": spec["api_base"].format(host=address, port=entry_port(model, port)),
             }
             if key_env:
                 params["api_key"] = f"os.environ/{key_env}"
@@ -129,7 +230,7 @@ def litellm_deployments(
                     "entry": {
                         "model_name": model["name"],
                         "litellm_params": params,
-                        "model_info": {"id": f"{host}/{model['name']}"},
+                        "model_info": _model_info(model, f"{host}/{model['name']}"),
                     },
                 }
             )
@@ -157,7 +258,7 @@ def litellm_deployments(
                 "entry": {
                     "model_name": model["name"],
                     "litellm_params": params,
-                    "model_info": {"id": f"{model['backend']}/{model['name']}"},
+                    "model_info": _model_info(model, f"{model['backend']}/{model['name']}"),
                 },
             }
         )
@@ -183,6 +284,24 @@ def litellm_fallbacks(
     return [{name: targets} for name, targets in merged.items()] + list(extra or [])
 
 
+def litellm_capabilities(deployments: list[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """Model name -> what every deployment of that name can do (the intersection: a request is let
+    through only when whichever deployment the router picks serves it). The guard's data."""
+    out: dict[str, list[str]] = {}
+    for deployment in deployments:
+        info = deployment["entry"]["model_info"]
+        caps = [info.get("mode", "chat")]
+        caps += [c for c, key in FEATURE_KEYS if info.get(key)]
+        name = deployment["entry"]["model_name"]
+        out[name] = [c for c in out[name] if c in caps] if name in out else caps
+    return out
+
+
 class FilterModule:
     def filters(self) -> dict[str, Any]:
-        return {"litellm_deployments": litellm_deployments, "litellm_fallbacks": litellm_fallbacks}
+        return {
+            "litellm_deployments": litellm_deployments,
+            "litellm_fallbacks": litellm_fallbacks,
+            "litellm_capabilities": litellm_capabilities,
+            "llm_entry_capabilities": entry_capabilities,
+        }

@@ -54,6 +54,18 @@ def _backend(
     return kind, entry, int(variables.get(f"{entry['role']}_port", entry["port"]))
 
 
+def _instances(
+    kind: str, entry: Mapping[str, Any], port: int, catalog: Iterable[Mapping[str, Any]]
+) -> list[tuple[str, int]]:
+    """(model name or '' for the host's one service, port) of each service a backend host runs: one
+    per catalog entry for a backend with one service per model (an entry's own `port`, else the
+    role's), else the one service at the role's port."""
+    if entry.get("instances") != "per_model":
+        return [("", port)]
+    models = [m for m in catalog if m.get("backend") == kind]
+    return [(str(m["name"]), int(m.get("port") or port)) for m in models] or [("", port)]
+
+
 def llm_monitoring_scrape_configs(
     groups: Mapping[str, Iterable[str]],
     hostvars: Mapping[str, Any],
@@ -64,12 +76,15 @@ def llm_monitoring_scrape_configs(
     gpu_group: str = "nvidia_gpu",
     node_port: int = NODE_EXPORTER_PORT,
     dcgm_port: int = DCGM_EXPORTER_PORT,
+    catalog: Iterable[Mapping[str, Any]] = (),
 ) -> list[dict[str, Any]]:
     """One scrape config per target:
     - `node`: the node exporter on every host of the inventory;
     - `<backend kind>`: each backend host whose registry entry has a metrics_path, at its role's port
       (the host's `<role>_port`, else the registry's), with the backend's key as a credentials file
-      (`<credentials_dir>/<host>.key`, copied by the role) when the entry's auth is api_key;
+      (`<credentials_dir>/<host>.key`, copied by the role) when the entry's auth is api_key; a
+      backend with one service per model (llama.cpp) has a target per model of the catalog, the
+      first at the role's port and the others at their own (job `<kind>:<host>:<model>`, label `model`);
     - `litellm`: LiteLLM on each gateway at `/metrics/` (open without a key on the gateway's private
       address, which its firewall opens to the ingress and monitoring hosts only);
     - `dcgm`: NVIDIA's DCGM exporter on each host of the GPU group."""
@@ -86,16 +101,17 @@ def llm_monitoring_scrape_configs(
         extra: dict[str, Any] = {"metrics_path": entry["metrics_path"]}
         if entry.get("auth") == "api_key":
             extra["authorization"] = {"credentials_file": f"{credentials_dir}/{_slug(host)}.key"}
-        out.append(
-            _job(
-                f"{kind}:{_slug(host)}",
-                kind,
-                host,
-                f"{_address(host, hostvars)}:{port}",
-                {"backend": kind},
-                **extra,
+        for index, (model, model_port) in enumerate(_instances(kind, entry, port, catalog)):
+            out.append(
+                _job(
+                    f"{kind}:{_slug(host)}" + (f":{_slug(model)}" if index else ""),
+                    kind,
+                    host,
+                    f"{_address(host, hostvars)}:{model_port}",
+                    {"backend": kind} | ({"model": model} if model else {}),
+                    **extra,
+                )
             )
-        )
     for host in sorted(groups.get(gateways_group, [])):
         port = int(hostvars.get(host, {}).get("litellm_port", LITELLM_PORT))
         out.append(
@@ -141,21 +157,24 @@ def llm_monitoring_probe_targets(
     credentials_dir: str,
     backends_group: str = "llm_backends",
 ) -> list[dict[str, Any]]:
-    """A probe target per (backend host, catalog entry it serves): its OpenAI-compatible base URL
-    (every deployed backend kind answers /v1/chat/completions, Ollama included), the name the
-    backend serves the model under, and its key file when the backend requires one."""
+    """A probe target per (backend host, chat entry of the catalog it serves): its OpenAI-compatible
+    base URL (every deployed backend kind answers /v1/chat/completions, Ollama included; an entry
+    with its own `port` at that port), the name the backend serves the model under, and its key file
+    when the backend requires one. Embedding models are not probed (the probe sends a completion)."""
     keyed = {k["host"] for k in llm_monitoring_backend_keys(groups, hostvars, registry, backends_group)}
     out = []
     for host in sorted(groups.get(backends_group, [])):
-        kind, _entry, port = _backend(host, hostvars, registry)
+        kind, entry, port = _backend(host, hostvars, registry)
         for model in catalog:
-            if model.get("backend") != kind:
+            if model.get("backend") != kind or "chat" not in (model.get("capabilities") or ["chat"]):
                 continue
+            own = entry.get("instances") == "per_model" and model.get("port")
+            model_port = int(model["port"]) if own else port
             served = model["ollama"] if kind == "ollama" and "gguf" not in model else model["name"]
             target: dict[str, Any] = {
                 "name": f"{host}/{model['name']}",
                 "kind": kind,
-                "url": f"http://{_address(host, hostvars)}:{port}/v1",
+                "url": f"http://{_address(host, hostvars)}:{model_port}/v1",
                 "model": served,
             }
             if host in keyed:
