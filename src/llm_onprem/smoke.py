@@ -144,6 +144,7 @@ def run(
     max_tokens: int = 32,
     timeout: float = 120,
     ca_file: str | None = None,
+    tool_call_prefill: str = "",
 ) -> Report:
     report = Report(base_url(url), model or "")
     root = report.url
@@ -228,6 +229,10 @@ def run(
                 for capability, check in CAPABILITY_CHECKS.items():
                     if caps.get(capability):
                         step = functools.partial(check, client, root, auth, name)
+                        if capability == "tools":
+                            step = functools.partial(
+                                check_tool_call, client, root, auth, name, tool_call_prefill
+                            )
                         _run(report, f"{capability} ({name})", step)
     return report
 
@@ -279,13 +284,17 @@ def check_structured_output(client: httpx.Client, root: str, auth: dict[str, str
     return f"JSON per the schema: {json.dumps(value)[:60]}"
 
 
-def check_tool_call(client: httpx.Client, root: str, auth: dict[str, str], model: str) -> str:
+def check_tool_call(
+    client: httpx.Client, root: str, auth: dict[str, str], model: str, prefill: str = ""
+) -> str:
+    """tool_choice required: a call of the one tool whose arguments are the schema's object. `prefill`
+    starts the assistant's turn (e.g. the template's tool-call tag) for a model that writes text
+    before the call."""
     tool = {"type": "function", "function": {"name": "get_weather", "parameters": CITY_SCHEMA}}
-    body = _chat_body(model, 40) | {
-        "messages": [{"role": "user", "content": "What is the weather in Paris?"}],
-        "tools": [tool],
-        "tool_choice": "required",
-    }
+    messages: list[dict[str, str]] = [{"role": "user", "content": "What is the weather in Paris?"}]
+    if prefill:
+        messages.append({"role": "assistant", "content": prefill})
+    body = _chat_body(model, 100) | {"messages": messages, "tools": [tool], "tool_choice": "required"}
     r = client.post(f"{root}/v1/chat/completions", headers=auth, json=body)
     r.raise_for_status()
     calls = r.json()["choices"][0]["message"].get("tool_calls") or []
@@ -319,6 +328,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     keys.add_argument("--key-env", help="name of an environment variable holding the key")
     parser.add_argument("--model", help="model to call (default: the first one /v1/models lists)")
     parser.add_argument("--max-tokens", type=int, default=32)
+    parser.add_argument(
+        "--tool-call-prefill",
+        default="",
+        help="text the tool-call check starts the assistant's turn with (a model's tool-call tag, for a "
+        "model that writes text before a required call); a backslash-n is a newline",
+    )
     parser.add_argument("--timeout", type=float, default=120, help="seconds per request")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
@@ -342,6 +357,7 @@ def main_with(args: argparse.Namespace) -> int:
         max_tokens=args.max_tokens,
         timeout=args.timeout,
         ca_file=args.ca_file,
+        tool_call_prefill=args.tool_call_prefill.replace("\\n", "\n"),
     )
     print(json.dumps(report.as_dict()) if args.json else report.render())
     return 0 if report.ok else 1

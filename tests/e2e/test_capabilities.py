@@ -6,7 +6,8 @@ answer, and every capability it does not claim is refused by the gateway with a 
   is closer (cosine) than an unrelated pair;
 - structured_output: response_format json_schema returns JSON that validates against the schema;
 - tools: tools with tool_choice "required" return a tool call whose arguments validate against the
-  function's parameters (SmolLM2 is small: the constraint makes the answer deterministic in form);
+  function's parameters (SmolLM2 is small: the constraint, and on llama.cpp the turn started with the
+  template's <tool_call> tag, make the answer's form deterministic);
 - discovery: /v1/model/info shows each entry's mode and features."""
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ import yaml
 
 from tests.conftest import ROOT
 from tests.e2e.conftest import SELECTED
+from tests.support.backends import registry
 
-CATALOG = [
-    e
-    for e in yaml.safe_load((ROOT / "inventories/sandbox/group_vars/all.yml").read_text())["llm_models"]
-    if e["backend"] == SELECTED.name
-]
+SANDBOX_VARS = yaml.safe_load((ROOT / "inventories/sandbox/group_vars/all.yml").read_text())
+CATALOG = [e for e in SANDBOX_VARS["llm_models"] if e["backend"] == SELECTED.name]
+# How the tool-call check starts SmolLM2's turn (its <tool_call> tag: the sandbox's variable says why).
+TOOL_CALL_PREFILL = SANDBOX_VARS.get("llm_verify_tool_call_prefill", "")
 EMBEDDING_DIMENSIONS = {"all-minilm-l6-v2": 384}
 CITY = {
     "type": "object",
@@ -110,11 +111,14 @@ def test_structured_output_validates_against_the_schema(client, master_key, mode
 
 @pytest.mark.parametrize("model", _entries("tools"))
 def test_a_required_tool_call_has_arguments_that_validate(client, master_key, model):
+    messages = [{"role": "user", "content": "What is the weather in Paris?"}]
+    if TOOL_CALL_PREFILL:
+        messages.append({"role": "assistant", "content": TOOL_CALL_PREFILL})
     body = {
         "model": model,
-        "max_tokens": 60,
+        "max_tokens": 100,
         "temperature": 0,
-        "messages": [{"role": "user", "content": "What is the weather in Paris?"}],
+        "messages": messages,
         "tools": [WEATHER_TOOL],
         "tool_choice": "required",
     }
@@ -181,10 +185,13 @@ def test_model_info_shows_each_entrys_mode_and_features(client, master_key):
         }, entry["name"]
 
 
-@pytest.mark.skipif(SELECTED.name != "llama_cpp", reason="one service per model is llama.cpp's")
-def test_each_llama_cpp_model_runs_in_its_own_service_on_its_own_port(backend):
-    """The first catalog entry in llama-server on llama_cpp_port, each further one in
-    llama-server-<name> on its own port; both enabled, running and listening."""
+@pytest.mark.skipif(
+    registry()[SELECTED.name]["instances"] != "per_model",
+    reason=f"{SELECTED.name} serves every model in one service",
+)
+def test_each_model_runs_in_its_own_service_on_its_own_port(backend):
+    """The first catalog entry in the backend's service on its role port, each further one in
+    <service>-<name> on its own port; every one enabled, running and listening."""
     for index, entry in enumerate(CATALOG):
         service = SELECTED.service if index == 0 else f"{SELECTED.service}-{entry['name']}"
         port = entry.get("port") or SELECTED.port

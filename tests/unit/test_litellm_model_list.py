@@ -270,7 +270,7 @@ def test_a_backend_refuses_capabilities_it_does_not_offer_and_ports_it_does_not_
     with pytest.raises(plugin.AnsibleFilterError, match=r"ollama backend cannot serve \['embedding'\]"):
         deployments({}, [{"name": "e", "backend": "ollama", "gguf": GGUF, "capabilities": ["embedding"]}])
     with pytest.raises(plugin.AnsibleFilterError, match="one service per model"):
-        deployments({}, [{"name": "v", "backend": "vllm", "hf": {"repo": "o/m"}, "port": 8001}])
+        deployments({}, [{"name": "o", "backend": "ollama", "gguf": GGUF, "port": 11435}])
 
 
 def test_unknown_host_backend_is_refused():

@@ -109,3 +109,27 @@ def test_the_role_task_refuses_an_oversized_model_on_this_host_and_passes_a_smal
     flat = " ".join(big.stdout.split())
     assert "llama_cpp: the models need 368642 MiB but the host's RAM is" in flat, flat[-2000:]
     assert "smollm2: file 1 MiB + KV cache 368640 MiB (16777216 tokens x 30 layers)" in flat
+
+
+def test_with_at_most_n_loaded_at_once_the_largest_n_must_fit_together(tmp_path):
+    """Ollama loads at most ollama_max_loaded_models at a time: three models of which two fit together."""
+    info = llm_gguf_info.gguf_info(_gguf(tmp_path / "m.gguf", "llama", SMOLLM2_LIKE))
+    models = [{"name": n, "path": "p", "context": 4096} for n in ("a", "b", "c")]
+    every = fit.llm_memory_fit(models, [info] * 3, 1024 + 200, 1024, "RAM", "ollama")
+    assert not every["fits"]  # 3 x 92 MiB
+    two = fit.llm_memory_fit(models, [info] * 3, 1024 + 200, 1024, "RAM", "ollama", at_once=2)
+    assert two["fits"]
+    assert "at most 2 loaded at once" in two["message"]
+
+
+def test_ollamas_gguf_entries_become_fit_models():
+    inputs = load_file_module("roles/llm_registry/filter_plugins/llm_backend_inputs.py")
+    models = [
+        {"name": "a", "gguf": {"url": "http://m/models/A.gguf"}},
+        {"name": "b", "ollama": "qwen2:0.5b"},  # pulled: no file to read before the pull
+        {"name": "c", "gguf": {"url": "http://m/x", "file": "c.gguf"}},
+    ]
+    assert inputs.llm_gguf_fit_models(models, "/var/lib/ollama/import", 4096) == [
+        {"name": "a", "path": "/var/lib/ollama/import/A.gguf", "context": 4096},
+        {"name": "c", "path": "/var/lib/ollama/import/c.gguf", "context": 4096},
+    ]

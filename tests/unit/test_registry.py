@@ -36,7 +36,7 @@ def test_every_entry_follows_the_contract():
         # A backend with a key of its own says whether a rotation can overlap; others have none.
         assert (spec["key_rotation"] in {"overlap", "single"}) == (spec["auth"] == "api_key"), name
         assert spec["key_rotation"] in {"overlap", "single", None}, name
-        assert spec["instances"] in {"per_model", "shared", "single"}, name
+        assert spec["instances"] in {"per_model", "shared"}, name
         assert "chat" in spec["capabilities"], name
         if spec["role"]:
             assert (ROOT / "roles" / spec["role"] / "tasks" / "retire.yml").is_file(), name

@@ -242,10 +242,12 @@ def test_dangerous_vllm_and_ollama_inputs_are_refused(tmp_path):
         tmp_path,
         "vllm",
         {
-            "vllm_model": {
-                "name": "m",
-                "hf": {"base_url": "http://x", "files": [{"path": "/etc/passwd", "sha256": "c" * 64}]},
-            },
+            "vllm_models": [
+                {
+                    "name": "m",
+                    "hf": {"base_url": "http://x", "files": [{"path": "/etc/passwd", "sha256": "c" * 64}]},
+                }
+            ],
             "vllm_host": "::",
             "vllm_api_key": "",
             "vllm_extra_args": ["--trust-remote-code"],
@@ -349,7 +351,7 @@ def test_every_supported_host_python_passes_the_litellm_entry_check(tmp_path):
 def test_vllm_on_a_python_its_locks_do_not_name_fails_at_entry(tmp_path):
     python = _fake_python(tmp_path, "3.13")
     model = {"name": "m", "hf": {"base_url": "http://x", "files": [{"path": "m.bin", "sha256": "c" * 64}]}}
-    result = _entry(tmp_path, "vllm", "-e", json.dumps({"vllm_python": str(python), "vllm_model": model}))
+    result = _entry(tmp_path, "vllm", "-e", json.dumps({"vllm_python": str(python), "vllm_models": [model]}))
     out = " ".join(result.stdout.split())
     assert result.returncode != 0
     assert f"vllm: localhost (? ) has CPython 3.13 at {python}" in out
@@ -387,7 +389,7 @@ def test_vllm_release_pin_is_read_across_its_locks(tmp_path):
     current release passes the check (and fails later, on the refused bind address)."""
     python = _fake_python(tmp_path, "3.12")
     model = {"name": "m", "hf": {"base_url": "http://x", "files": [{"path": "m.bin", "sha256": "c" * 64}]}}
-    variables = {"vllm_python": str(python), "vllm_model": model, "vllm_host": "0.0.0.0"}
+    variables = {"vllm_python": str(python), "vllm_models": [model], "vllm_host": "0.0.0.0"}
     out = " ".join(_entry(tmp_path, "vllm", "-e", json.dumps(variables)).stdout.split())
     assert "nothing was installed" not in out
     assert "vllm_host" in out

@@ -90,9 +90,26 @@ def llm_gguf_file_name(gguf: Mapping[str, Any]) -> str:
     return posixpath.basename(urlsplit(str(gguf.get("url", ""))).path)
 
 
+def llm_gguf_fit_models(
+    models: Iterable[Mapping[str, Any]], directory: str, context: int
+) -> list[dict[str, Any]]:
+    """What the memory-fit check reads for the catalog entries with a `gguf:` source stored in
+    `directory`: {name, path, context} each (tasks/memory_fit.yml)."""
+    return [
+        {
+            "name": str(m["name"]),
+            "path": f"{directory}/{llm_gguf_file_name(m['gguf'])}",
+            "context": int(context),
+        }
+        for m in models
+        if m.get("gguf")
+    ]
+
+
 class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
             "llm_backend_input_problems": llm_backend_input_problems,
             "llm_gguf_file_name": llm_gguf_file_name,
+            "llm_gguf_fit_models": llm_gguf_fit_models,
         }

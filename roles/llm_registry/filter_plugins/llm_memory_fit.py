@@ -24,21 +24,27 @@ def llm_memory_fit(
     reserve_mb: int,
     memory: str,
     role: str,
+    at_once: int = 0,
 ) -> dict[str, Any]:
     """`models`: {name, path, context (tokens of KV cache; 0: the model's trained context)};
     `infos`: llm_gguf_info's figures of each model's file, in the same order. Returns {fits, need_mb,
     available_mb, lines, message}; the message names each model's file and KV cache, the memory
-    compared against and the variables that change the outcome."""
+    compared against and the variables that change the outcome. `at_once` > 0: only that many models
+    are loaded at a time (Ollama's max loaded models), so the largest that many must fit together."""
     lines = []
-    need = 0
+    needs = []
     for model, info in zip(models, infos, strict=True):
         context = int(model.get("context") or info["context_length"])
         kv = llm_kv_cache_bytes(info, context)
-        need += int(info["size_bytes"]) + kv
+        needs.append(int(info["size_bytes"]) + kv)
         lines.append(
             f"{model['name']}: file {int(info['size_bytes']) // MIB} MiB + KV cache {kv // MIB} MiB "
             f"({context} tokens x {info['block_count']} layers)"
         )
+    needs.sort(reverse=True)
+    need = sum(needs[: int(at_once)] if int(at_once) > 0 else needs)
+    if 0 < int(at_once) < len(needs):
+        lines.append(f"at most {int(at_once)} loaded at once: the largest count")
     available = int(total_mb) - int(reserve_mb)
     need_mb = -(-need // MIB)
     fits = need_mb <= available
