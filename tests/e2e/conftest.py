@@ -8,6 +8,7 @@ import ssl
 import httpx
 import pytest
 import testinfra
+import yaml
 
 from tests.conftest import ROOT
 from tests.support.backends import Backend, profile
@@ -20,6 +21,14 @@ SECRETS = ROOT / "inventories" / "sandbox" / ".secrets"
 
 # The backend `make demo` deployed on the sandbox host (the Makefile exports it).
 SELECTED = profile(os.environ.get("LLM_BACKEND", "llama_cpp"))
+
+# The sandbox catalog's entries of that backend (the fields read here are literal YAML, not templated).
+SANDBOX_VARS = yaml.safe_load((ROOT / "inventories/sandbox/group_vars/all.yml").read_text())
+CATALOG = [e for e in SANDBOX_VARS["llm_models"] if e["backend"] == SELECTED.name]
+# How the tool-call checks start SmolLM2's turn (its <tool_call> tag: the sandbox's variable says why).
+TOOL_CALL_PREFILL = SANDBOX_VARS.get("llm_verify_tool_call_prefill", "")
+# Every port the backend host serves a model on: the role's, and each further model's own.
+MODEL_PORTS = sorted({SELECTED.port} | {int(e["port"]) for e in CATALOG if e.get("port")})
 
 
 @pytest.fixture(scope="session")

@@ -17,16 +17,12 @@ import math
 
 import jsonschema
 import pytest
-import yaml
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import SELECTED
+from tests.e2e.conftest import CATALOG, SELECTED, TOOL_CALL_PREFILL
 from tests.support.backends import registry
 
-SANDBOX_VARS = yaml.safe_load((ROOT / "inventories/sandbox/group_vars/all.yml").read_text())
-CATALOG = [e for e in SANDBOX_VARS["llm_models"] if e["backend"] == SELECTED.name]
-# How the tool-call check starts SmolLM2's turn (its <tool_call> tag: the sandbox's variable says why).
-TOOL_CALL_PREFILL = SANDBOX_VARS.get("llm_verify_tool_call_prefill", "")
+pytestmark = pytest.mark.e2e
+
 EMBEDDING_DIMENSIONS = {"all-minilm-l6-v2": 384}
 CITY = {
     "type": "object",

@@ -13,7 +13,7 @@ import pytest
 from llm_onprem import smoke
 from llm_onprem.smoke import near_miss
 from tests.conftest import ROOT, ansible_playbook, recap
-from tests.e2e.conftest import CA_FILE, MODEL, SECRETS, SELECTED, ca_context
+from tests.e2e.conftest import CA_FILE, MODEL, SECRETS, SELECTED, TOOL_CALL_PREFILL, ca_context
 
 pytestmark = pytest.mark.e2e
 
@@ -105,7 +105,14 @@ def test_the_declared_application_key_passes_smoke(gateway_url):
     wrote it): 401s, the model listed, a completion and a stream through the ingress."""
     key_file = SECRETS / "litellm_keys" / "demo-app"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    report = smoke.run(gateway_url, smoke.read_key(key_file), MODEL, max_tokens=8, ca_file=str(CA_FILE))
+    report = smoke.run(
+        gateway_url,
+        smoke.read_key(key_file),
+        MODEL,
+        max_tokens=8,
+        ca_file=str(CA_FILE),
+        tool_call_prefill=TOOL_CALL_PREFILL,
+    )
     assert report.ok, report.render()
     assert report.completion
 

@@ -19,7 +19,7 @@ import pytest
 
 from llm_onprem import sandbox
 from tests.conftest import BIN, ROOT, ansible_playbook, recap
-from tests.e2e.conftest import BACKEND, GATEWAY, MODEL, SECRETS, SELECTED, ca_context
+from tests.e2e.conftest import BACKEND, GATEWAY, MODEL, MODEL_PORTS, SECRETS, SELECTED, ca_context
 from tests.support.host_http import http_in_host
 
 pytestmark = pytest.mark.e2e
@@ -234,7 +234,10 @@ def test_a_third_host_cannot_reach_the_backend_but_reaches_the_gateway(backend, 
 def test_the_rules_are_loaded_by_a_unit(backend, backend_profile):
     assert backend.service("llm-onprem-firewall").is_enabled
     ruleset = backend.check_output("nft list table inet llm_onprem")
-    assert f"tcp dport {backend_profile.port} " in ruleset
+    # Every port a model is served on (llama.cpp and vLLM: one service per model), and no other.
+    dport = re.search(r"tcp dport (\{ [^}]* \}|\d+) ", ruleset)
+    assert dport, ruleset
+    assert sorted(int(p) for p in re.findall(r"\d+", dport.group(1))) == MODEL_PORTS
     # Docker's own NAT table (its DNS) is left alone.
     assert "DOCKER" in backend.check_output("nft list ruleset")
 
