@@ -109,3 +109,28 @@ def test_unit_exposure_is_at_most_2_5_live_and_offline(host):
     live, offline = exposures(host, SERVICE)
     assert live <= MAX_EXPOSURE
     assert offline <= MAX_EXPOSURE
+
+
+# The sandbox catalog's second llama_cpp entry: the embedding model, in its own service and port.
+EMBED_SERVICE = "llama-server-all-minilm-l6-v2"
+EMBED_PORT = 8081
+
+
+def test_the_second_model_runs_in_its_own_hardened_service_on_its_own_port(host):
+    service = host.service(EMBED_SERVICE)
+    assert service.is_running
+    assert service.is_enabled
+    ours = [s for s in host.socket.get_listening_sockets() if s.endswith(f":{EMBED_PORT}")]
+    assert ours == [f"tcp://{bind_address(host)}:{EMBED_PORT}"]
+    live, offline = exposures(host, EMBED_SERVICE)
+    assert live <= MAX_EXPOSURE
+    assert offline <= MAX_EXPOSURE
+
+
+def test_the_embedding_model_answers_embeddings_with_the_key_only(host):
+    url = f"http://{bind_address(host)}:{EMBED_PORT}/v1/embeddings"
+    body = {"model": "all-minilm-l6-v2", "input": ["one", "two"]}
+    assert http_in_host(host, url, "", body)[0] == 401
+    status, text = http_in_host(host, url, _key(host), body)
+    assert status == 200, text
+    assert [len(d["embedding"]) for d in json.loads(text)["data"]] == [384, 384]
