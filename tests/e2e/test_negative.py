@@ -58,3 +58,24 @@ def test_non_numeric_port_fails_at_role_entry(backend, backend_profile):
     assert "Validating arguments against arg spec" in result.stdout
     assert backend.file(unit_path).content_string == unit
     assert backend.service(backend_profile.service).is_running
+
+
+@pytest.mark.skipif(
+    SELECTED.name == "vllm",
+    reason="vLLM's own guard sizes the KV cache against GPU memory (roles/vllm/tasks/sizing.yml, "
+    "unit-tested); the GGUF fit check is llama.cpp's and Ollama's",
+)
+def test_models_that_do_not_fit_the_host_are_refused_before_anything_changes(backend, backend_profile):
+    """A context of 2**26 tokens gives SmolLM2 a KV cache of about 1.4 TiB: the play stops after the
+    download with each model's figures and the variables to change; the running services stay."""
+    context = {"llama_cpp": "llama_cpp_ctx_size", "ollama": "ollama_context_length"}[SELECTED.name]
+    unit_path = f"/etc/systemd/system/{backend_profile.service}.service"
+    unit = backend.file(unit_path).content_string
+    result = ansible_playbook("playbooks/site.yml", "--limit", HOST, "-e", f"{context}={2**26}")
+    assert result.returncode != 0
+    flat = " ".join(result.stdout.split())
+    assert f"{SELECTED.name}: the models need" in flat, flat[-3000:]
+    assert "smollm2-135m-instruct: file 93 MiB + KV cache 1474560 MiB (67108864 tokens x 30 layers)" in flat
+    assert f"{SELECTED.name}_memory_fit: false skips this check" in flat
+    assert backend.file(unit_path).content_string == unit
+    assert backend.service(backend_profile.service).is_running
