@@ -228,11 +228,8 @@ def run(
             for name, caps in sorted(declared.items()):
                 for capability, check in CAPABILITY_CHECKS.items():
                     if caps.get(capability):
-                        step = functools.partial(check, client, root, auth, name)
-                        if capability == "tools":
-                            step = functools.partial(
-                                check_tool_call, client, root, auth, name, tool_call_prefill
-                            )
+                        extra = (tool_call_prefill,) if capability == "tools" else ()
+                        step = functools.partial(check, client, root, auth, name, *extra)
                         _run(report, f"{capability} ({name})", step)
     return report
 
