@@ -5,9 +5,10 @@ answer, and every capability it does not claim is refused by the gateway with a 
 - embedding: /v1/embeddings returns 384-dimensional vectors (all-MiniLM-L6-v2) and a paraphrase pair
   is closer (cosine) than an unrelated pair;
 - structured_output: response_format json_schema returns JSON that validates against the schema;
-- tools: tools with tool_choice "required" return a tool call whose arguments validate against the
-  function's parameters (SmolLM2 is small: the constraint, and on llama.cpp the turn started with the
-  template's <tool_call> tag, make the answer's form deterministic);
+- tools: tools with tool_choice "required", and on a backend that honours it a tool_choice naming the
+  function, return a call of get_weather whose arguments validate against its parameters (SmolLM2 is
+  small: the constraint, and on llama.cpp the turn started with the template's <tool_call> tag, make
+  the answer's form deterministic); a named choice where the backend would answer as "auto" is refused;
 - discovery: /v1/model/info shows each entry's mode and features."""
 
 from __future__ import annotations
@@ -48,6 +49,20 @@ WEATHER_TOOL = {
 }
 
 
+TIME_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_time",
+        "description": "Current time in a time zone",
+        "parameters": {"type": "object", "properties": {"tz": {"type": "string"}}, "required": ["tz"]},
+    },
+}
+NAMED_WEATHER = {"type": "function", "function": {"name": "get_weather"}}
+# Whether the backend honours a tool_choice naming a function (the registry's tool_choice); where it
+# does not, the gateway refuses one.
+NAMED_CHOICE = "named" in registry()[SELECTED.name]["tool_choice"]
+
+
 def _caps(entry):
     return entry.get("capabilities") or ["chat"]
 
@@ -64,6 +79,13 @@ def _chat_entries_without(capability):
             None, marks=pytest.mark.skip(reason=f"every {SELECTED.name} chat entry claims {capability}")
         )
     ]
+
+
+def _tool_entries(named):
+    if named == NAMED_CHOICE:
+        return _entries("tools")
+    reason = f"{SELECTED.name} {'honours' if NAMED_CHOICE else 'does not honour'} a named tool_choice"
+    return [pytest.param(None, marks=pytest.mark.skip(reason=reason))]
 
 
 def _post(client, key, path, body):
@@ -105,8 +127,8 @@ def test_structured_output_validates_against_the_schema(client, master_key, mode
     jsonschema.validate(json.loads(response.json()["choices"][0]["message"]["content"]), CITY)
 
 
-@pytest.mark.parametrize("model", _entries("tools"))
-def test_a_required_tool_call_has_arguments_that_validate(client, master_key, model):
+def _tool_call(client, key, model, tool_choice):
+    """A tool-call request with two tools, its turn started with the sandbox's prefill (if any)."""
     messages = [{"role": "user", "content": "What is the weather in Paris?"}]
     if TOOL_CALL_PREFILL:
         messages.append({"role": "assistant", "content": TOOL_CALL_PREFILL})
@@ -115,15 +137,35 @@ def test_a_required_tool_call_has_arguments_that_validate(client, master_key, mo
         "max_tokens": 100,
         "temperature": 0,
         "messages": messages,
-        "tools": [WEATHER_TOOL],
-        "tool_choice": "required",
+        "tools": [WEATHER_TOOL, TIME_TOOL],
+        "tool_choice": tool_choice,
     }
-    response = _post(client, master_key, "/v1/chat/completions", body)
+    return _post(client, key, "/v1/chat/completions", body)
+
+
+def _assert_weather_call(response):
     assert response.status_code == 200, response.text
     calls = response.json()["choices"][0]["message"].get("tool_calls") or []
     assert calls, response.text
-    assert calls[0]["function"]["name"] == "get_weather"
+    assert calls[0]["function"]["name"] == "get_weather", calls
     jsonschema.validate(json.loads(calls[0]["function"]["arguments"]), WEATHER_TOOL["function"]["parameters"])
+
+
+@pytest.mark.parametrize("model", _entries("tools"))
+def test_a_required_tool_call_has_arguments_that_validate(client, master_key, model):
+    _assert_weather_call(_tool_call(client, master_key, model, "required"))
+
+
+@pytest.mark.parametrize("model", _tool_entries(named=True))
+def test_a_named_tool_call_calls_that_function_with_arguments_that_validate(client, master_key, model):
+    _assert_weather_call(_tool_call(client, master_key, model, NAMED_WEATHER))
+
+
+@pytest.mark.parametrize("model", _tool_entries(named=False))
+def test_a_named_tool_choice_is_refused_where_the_backend_would_answer_as_auto(client, master_key, model):
+    response = _tool_call(client, master_key, model, NAMED_WEATHER)
+    assert response.status_code == 400, response.text
+    assert f"model '{model}' does not honour a tool_choice naming a function" in response.text
 
 
 @pytest.mark.parametrize("model", _chat_entries_without("tools"))

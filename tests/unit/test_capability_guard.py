@@ -11,10 +11,12 @@ from tests.conftest import load_file_module
 guard = load_file_module("roles/litellm/files/llm_capabilities.py")
 CAPS = {
     "chat-only": ["chat"],
-    "full": ["chat", "tools", "structured_output"],
+    "full": ["chat", "tools", "structured_output", "tool_choice_named"],
+    "required-only": ["chat", "tools"],
     "minilm": ["embedding"],
 }
 TOOLS = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+NAMED = {"type": "function", "function": {"name": "f"}}
 SCHEMA = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}}
 
 
@@ -33,6 +35,12 @@ SCHEMA = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type":
             {"model": "chat-only", "response_format": {"type": "json_object"}},
             "does not support structured output",
         ),
+        (
+            "acompletion",
+            {"model": "required-only", "tools": TOOLS, "tool_choice": NAMED},
+            "does not honour a tool_choice naming a function",
+        ),
+        ("acompletion", {"model": "chat-only", "tools": TOOLS, "tool_choice": NAMED}, "tool calling"),
         ("acompletion", {"model": "minilm", "messages": []}, "is an embedding model"),
         ("aembedding", {"model": "full", "input": "x"}, "is not an embedding model"),
     ],
@@ -51,6 +59,9 @@ def test_an_unclaimed_capability_is_refused_naming_model_and_capability(call_typ
             "acompletion",
             {"model": "full", "tools": TOOLS, "tool_choice": "required", "response_format": SCHEMA},
         ),
+        ("acompletion", {"model": "full", "tools": TOOLS, "tool_choice": NAMED}),
+        ("acompletion", {"model": "required-only", "tools": TOOLS, "tool_choice": "required"}),
+        ("acompletion", {"model": "required-only", "tools": TOOLS, "tool_choice": "auto"}),
         ("aembedding", {"model": "minilm", "input": ["a", "b"]}),
         ("acompletion", {"model": "not-in-the-catalog", "tools": TOOLS}),  # left to LiteLLM
         ("amoderation", {"model": "minilm"}),  # not a call the catalog describes

@@ -109,6 +109,7 @@ def test_external_endpoint_is_routed_with_its_key_file_and_timeout():
             "backend": "openai_compatible",
             "key_env": "LLM_ENDPOINT_KEY_REMOTE",
             "key_file": "/k",
+            "capabilities": ["chat"],
             "entry": {
                 "model_name": "remote",
                 "litellm_params": {
@@ -241,6 +242,37 @@ def test_a_name_can_do_only_what_every_deployment_of_it_can():
         ],
     )
     assert plugin.litellm_capabilities(out) == {MODEL: ["chat", "structured_output"]}
+
+
+def test_a_named_tool_choice_is_let_through_where_every_backend_of_the_name_honours_it():
+    vllm_tools = {
+        "name": MODEL,
+        "backend": "vllm",
+        "hf": {"repo": "o/m"},
+        "capabilities": ["chat", "tools"],
+        "tool_call_parser": "hermes",
+    }
+    llama_tools = {"name": MODEL, "backend": "llama_cpp", "gguf": GGUF, "capabilities": ["chat", "tools"]}
+    hosts = {
+        "b1": {"llm_backend": "llama_cpp", "llama_cpp_host": "10.0.0.1"},
+        "v1": {"llm_backend": "vllm", "vllm_host": "10.0.0.4"},
+    }
+    only_vllm = deployments({"v1": hosts["v1"]}, [vllm_tools])
+    assert plugin.litellm_capabilities(only_vllm) == {MODEL: ["chat", "tools", "tool_choice_named"]}
+    both = deployments(hosts, [llama_tools, vllm_tools])
+    assert plugin.litellm_capabilities(both) == {MODEL: ["chat", "tools"]}
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"capabilities": ["chat", "tools"]}, "names its model's call format in tool_call_parser"),
+        ({"tool_call_parser": "hermes"}, "the entry must claim `tools` too"),
+    ],
+)
+def test_a_vllm_entry_claims_tools_with_a_parser_and_only_then(entry, message):
+    with pytest.raises(plugin.AnsibleFilterError, match=message):
+        deployments({}, [{"name": MODEL, "backend": "vllm", "hf": {"repo": "o/m"}, **entry}])
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ KEYS = {
     "compose_profile",
     "capabilities",
     "instances",
+    "tool_choice",
 }
 
 
@@ -38,6 +39,9 @@ def test_every_entry_follows_the_contract():
         assert spec["key_rotation"] in {"overlap", "single", None}, name
         assert spec["instances"] in {"per_model", "shared"}, name
         assert "chat" in spec["capabilities"], name
+        # A forced tool choice is for a backend that offers tools, and every one of those honours required.
+        assert set(spec["tool_choice"]) <= {"required", "named"}, name
+        assert ("required" in spec["tool_choice"]) == ("tools" in spec["capabilities"]), name
         if spec["role"]:
             assert (ROOT / "roles" / spec["role"] / "tasks" / "retire.yml").is_file(), name
             assert spec["api_base"].startswith("http://{host}:{port}"), name

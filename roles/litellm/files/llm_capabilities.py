@@ -2,8 +2,9 @@
 the capability, a request the model's catalog entry does not claim, instead of letting
 `drop_params: true` drop `tools` or `response_format` silently or a backend answer with a 500.
 
-Data: capabilities.json beside this file (model name -> capabilities), written by the litellm role
-from the catalog (filter_plugins/litellm_model_list.py: litellm_capabilities). A name it does not list
+Data: capabilities.json beside this file (model name -> capabilities, plus `tool_choice_named` where
+every deployment's backend honours a named tool_choice), written by the litellm role from the catalog
+and the registry (filter_plugins/litellm_model_list.py: litellm_capabilities). A name it does not list
 (litellm_extra_model_list, a wildcard) is left to LiteLLM. Loaded by config.yaml's
 `litellm_settings.callbacks: [llm_capabilities.guard]`; the pure function `refusal` is unit-tested
 (tests/unit/test_capability_guard.py).
@@ -47,6 +48,11 @@ def refusal(capabilities: Mapping[str, list[str]], call_type: str, data: Mapping
     asks_tools = data.get("tools") or data.get("functions") or data.get("tool_choice") not in (None, "none")
     if asks_tools and "tools" not in caps:
         return f"model '{model}' does not support tool calling (its catalog entry does not claim `tools`)"
+    if isinstance(data.get("tool_choice"), Mapping) and "tool_choice_named" not in caps:
+        return (
+            f"model '{model}' does not honour a tool_choice naming a function (its backend would answer "
+            'as with "auto"): use tool_choice "required" with that one tool'
+        )
     response_format = data.get("response_format")
     kind = response_format.get("type") if isinstance(response_format, Mapping) else None
     if kind in ("json_schema", "json_object") and "structured_output" not in caps:

@@ -24,7 +24,6 @@ LOOPBACK = re.compile(r"^(127\.|localhost$|::1$|\[::1\]$)")
 # request features the gateway lets through (filter_plugins' callers: model_info and the guard).
 MODES = ("chat", "embedding")
 FEATURES = ("tools", "structured_output")
-FEATURE_KEYS = (("tools", "supports_function_calling"), ("structured_output", "supports_response_schema"))
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -32,6 +31,15 @@ def entry_capabilities(entry: Mapping[str, Any]) -> list[str]:
     """The entry's capabilities (default: chat only), in a fixed order."""
     given = entry.get("capabilities") or ["chat"]
     return [c for c in (*MODES, *FEATURES) if c in given]
+
+
+def guard_capabilities(entry: Mapping[str, Any], spec: Mapping[str, Any]) -> list[str]:
+    """What the gateway's guard lets through to a deployment of the entry: its capabilities, and
+    `tool_choice_named` when it claims tools on a backend that honours a named tool_choice (the
+    registry's `tool_choice`)."""
+    caps = entry_capabilities(entry)
+    named = "tools" in caps and "named" in (spec.get("tool_choice") or [])
+    return caps + (["tool_choice_named"] if named else [])
 
 
 def entry_port(entry: Mapping[str, Any], role_port: int) -> int:
@@ -105,8 +113,21 @@ def _check_serving(
             raise AnsibleFilterError(
                 f"{where}: chat_template takes url and sha256 (64 lowercase hex), got {template!r}"
             )
-    if entry.get("tool_call_parser") is not None and entry["backend"] != "vllm":
+    parser = entry.get("tool_call_parser")
+    if parser is not None and entry["backend"] != "vllm":
         raise AnsibleFilterError(f"{where}: tool_call_parser is vLLM's (--tool-call-parser)")
+    if entry["backend"] == "vllm":
+        claims_tools = "tools" in entry_capabilities(entry)
+        if claims_tools and not parser:
+            raise AnsibleFilterError(
+                f"{where}: a vllm entry that claims `tools` names its model's call format in "
+                "tool_call_parser (vLLM's --tool-call-parser, e.g. hermes): vLLM refuses a forced "
+                "tool_choice without one"
+            )
+        if parser and not claims_tools:
+            raise AnsibleFilterError(
+                f"{where}: tool_call_parser turns tool calls on: the entry must claim `tools` too"
+            )
 
 
 def _env_name(prefix: str, name: str) -> str:
@@ -187,7 +208,8 @@ def litellm_deployments(
     gateway: str,
 ) -> list[dict[str, Any]]:
     """The deployments of ``gateway``: dicts with ``entry`` (the model_list item), ``host``,
-    ``backend``, ``key_env`` (the env var holding its key, or '') and ``key_file`` (external keys)."""
+    ``backend``, ``key_env`` (the env var holding its key, or ''), ``key_file`` (external keys) and
+    ``capabilities`` (what the guard lets through to it: guard_capabilities)."""
     check_catalog(catalog, registry)
     out: list[dict[str, Any]] = []
     for host in hosts:
@@ -227,6 +249,7 @@ def litellm_deployments(
                     "backend": backend,
                     "key_env": key_env,
                     "key_file": "",
+                    "capabilities": guard_capabilities(model, spec),
                     "entry": {
                         "model_name": model["name"],
                         "litellm_params": params,
@@ -255,6 +278,7 @@ def litellm_deployments(
                 "backend": model["backend"],
                 "key_env": key_env,
                 "key_file": key_file,
+                "capabilities": guard_capabilities(model, spec),
                 "entry": {
                     "model_name": model["name"],
                     "litellm_params": params,
@@ -289,9 +313,7 @@ def litellm_capabilities(deployments: list[Mapping[str, Any]]) -> dict[str, list
     through only when whichever deployment the router picks serves it). The guard's data."""
     out: dict[str, list[str]] = {}
     for deployment in deployments:
-        info = deployment["entry"]["model_info"]
-        caps = [info.get("mode", "chat")]
-        caps += [c for c, key in FEATURE_KEYS if info.get(key)]
+        caps = list(deployment["capabilities"])
         name = deployment["entry"]["model_name"]
         out[name] = [c for c in out[name] if c in caps] if name in out else caps
     return out
