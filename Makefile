@@ -221,10 +221,13 @@ test: ## Everything CI runs
 e2e-all: venv ## Every e2e tier: the small sandbox's one after another beside the HA sandbox's
 	$(MAKE) --no-print-directory mirror-serve
 	$(MAKE) --no-print-directory -j2 SANDBOX_PREREQS= e2e-stream-small e2e-stream-ha
+# Each line is prefixed with its stream and the time it came (the log then shows where a stream's
+# minutes went).
+STREAM_PREFIX = awk '{ print "[$(1) " strftime("%H:%M:%S") "] " $$0; fflush() }'
 e2e-stream-small:
-	$(MAKE) --no-print-directory -j1 e2e 2>&1 | sed -u 's/^/[e2e] /'
+	$(MAKE) --no-print-directory -j1 e2e 2>&1 | $(call STREAM_PREFIX,e2e)
 e2e-stream-ha:
-	$(MAKE) --no-print-directory -j1 e2e-ha 2>&1 | sed -u 's/^/[e2e-ha] /'
+	$(MAKE) --no-print-directory -j1 e2e-ha 2>&1 | $(call STREAM_PREFIX,e2e-ha)
 
 lint: venv ## yamllint, ansible-lint (production profile), ruff, mypy
 	$(BIN)/yamllint -s .

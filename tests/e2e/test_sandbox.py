@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from llm_onprem import smoke
+from llm_onprem import hosts, smoke
 from llm_onprem.smoke import near_miss
 from tests.conftest import ROOT, ansible_playbook, recap
 from tests.e2e.conftest import CA_FILE, MODEL, SECRETS, SELECTED, TOOL_CALL_PREFILL, ca_context
@@ -185,10 +185,16 @@ def test_gateway_config_holds_no_secret(gateway, master_key):
 
 
 def test_second_converge_changes_nothing():
-    result = ansible_playbook("playbooks/site.yml")
+    """site.yml again changes nothing. The gateway host is converged again in the tier that runs its
+    roles' verifiers (`llm-onprem hosts gateway-verifiers`: llama_cpp's) and in the HA tier on two
+    more OSes; the other tiers' gateways differ only in the model_list's data, so there the backend
+    host alone is converged again."""
+    gateway_tier = bool(hosts.gateway_verifiers(SELECTED.name))
+    result = ansible_playbook("playbooks/site.yml", *(() if gateway_tier else ("--limit", "llm_backends")))
     assert result.returncode == 0, result.stdout[-3000:]
     summary = recap(result.stdout)
-    assert set(summary) == {"llm-onprem-backend-1", "llm-onprem-gateway-1"}
+    expected = {"llm-onprem-backend-1"} | ({"llm-onprem-gateway-1"} if gateway_tier else set())
+    assert set(summary) == expected
     assert all(host["changed"] == 0 for host in summary.values()), summary
 
 

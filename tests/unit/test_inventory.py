@@ -1,3 +1,5 @@
+import yaml
+
 from llm_onprem.inventory import published_port, sandbox_hosts
 from tests.conftest import ROOT
 
@@ -37,3 +39,12 @@ def test_the_published_port_is_the_default_without_a_publishing_host(tmp_path):
     hosts = tmp_path / "hosts.yml"
     hosts.write_text("all:\n  hosts:\n    one:\n")
     assert published_port(hosts, 4321) == 4321
+
+
+def test_the_ha_sandbox_shares_the_small_ones_variables_and_serves_its_chat_model_alone():
+    """The HA sandbox reads the small sandbox's variables, then its own catalog (a later file of the
+    group_vars directory wins): the small sandbox's first entry, nothing else."""
+    ha_vars = ROOT / "inventories/sandbox-ha/group_vars/all"
+    assert (ha_vars / "00-sandbox.yml").resolve() == ROOT / "inventories/sandbox/group_vars/all.yml"
+    small = yaml.safe_load((ha_vars / "00-sandbox.yml").read_text())["llm_models"]
+    assert yaml.safe_load((ha_vars / "10-catalog.yml").read_text())["llm_models"] == small[:1]
