@@ -201,16 +201,18 @@ compose: standin-images ## Dev stacks for real: each CPU profile up, smoke, comp
 	COMPOSE="$(COMPOSE)" $(BIN)/pytest -p no:cacheprovider -m compose tests/compose
 
 test prepare molecule compose standin-images: export MIRROR_BACKENDS := all
-# compose and vsphere share no container, network or port (compose has its own project, mirror service
-# and ports): they run side by side, each one's output printed whole when it ends.
+# vsphere runs beside the Molecule scenarios (they leave a fifth of the two cores idle): its hosts have
+# names of their own, and it removes only them (the mirror and the network stay up for Molecule);
+# each one's output is printed whole when it ends. compose (its own project, mirror service and ports)
+# runs after them.
 # Each phase of `make test` prints its wall time when it ends (what CI's budget is shaped from).
 phase = s=$$(date +%s); $(MAKE) --no-print-directory $(1); echo "[test] $(strip $(1)): $$(( $$(date +%s) - s )) s"
 test: ## Everything CI runs
 	$(call phase,prepare)
 	$(call phase,lint)
 	$(call phase,unit)
-	$(call phase,molecule)
-	$(call phase,-j2 --output-sync=target compose vsphere)
+	$(call phase,-j2 --output-sync=target molecule vsphere)
+	$(call phase,compose)
 	$(call phase,e2e-all)
 
 # Every e2e tier: the small sandbox's (one after another: they share its hosts) beside the HA
@@ -222,12 +224,12 @@ e2e-all: venv ## Every e2e tier: the small sandbox's one after another beside th
 	$(MAKE) --no-print-directory mirror-serve
 	$(MAKE) --no-print-directory -j2 SANDBOX_PREREQS= e2e-stream-small e2e-stream-ha
 # Each line is prefixed with its stream and the time it came (the log then shows where a stream's
-# minutes went).
+# minutes went; Python unbuffered, so that a line comes when it is written, not with pytest's exit).
 STREAM_PREFIX = awk '{ print "[$(1) " strftime("%H:%M:%S") "] " $$0; fflush() }'
 e2e-stream-small:
-	$(MAKE) --no-print-directory -j1 e2e 2>&1 | $(call STREAM_PREFIX,e2e)
+	PYTHONUNBUFFERED=1 $(MAKE) --no-print-directory -j1 e2e 2>&1 | $(call STREAM_PREFIX,e2e)
 e2e-stream-ha:
-	$(MAKE) --no-print-directory -j1 e2e-ha 2>&1 | $(call STREAM_PREFIX,e2e-ha)
+	PYTHONUNBUFFERED=1 $(MAKE) --no-print-directory -j1 e2e-ha 2>&1 | $(call STREAM_PREFIX,e2e-ha)
 
 lint: venv ## yamllint, ansible-lint (production profile), ruff, mypy
 	$(BIN)/yamllint -s .

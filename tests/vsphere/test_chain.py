@@ -50,10 +50,13 @@ def generated_inventory(simulator, terraform_tree, tmp_path_factory):
     )
     tofu_ok(workdir, "init")
     tofu_ok(workdir, "apply", "-auto-approve", f"-var-file={tfvars}", "-state=chain.tfstate")
-    _harness("sandbox", "down")
-    _harness("sandbox", "up", "--inventory", str(inventory), "--mirror", str(paths.mirror_dir()))
+    # Its own hosts only: `make test` runs this beside the Molecule scenarios, which share the mirror
+    # and the network (a bare `sandbox down` would remove the mirror under them).
+    own = ("--inventory", str(inventory))
+    _harness("sandbox", "down", *own)
+    _harness("sandbox", "up", *own, "--mirror", str(paths.mirror_dir()))
     yield inventory
-    _harness("sandbox", "down")
+    _harness("sandbox", "down", *own)
     tofu_ok(workdir, "destroy", "-auto-approve", f"-var-file={tfvars}", "-state=chain.tfstate")
 
 
