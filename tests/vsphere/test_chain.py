@@ -50,8 +50,8 @@ def generated_inventory(simulator, terraform_tree, tmp_path_factory):
     )
     tofu_ok(workdir, "init")
     tofu_ok(workdir, "apply", "-auto-approve", f"-var-file={tfvars}", "-state=chain.tfstate")
-    # Its own hosts only: `make test` runs this beside the Molecule scenarios, which share the mirror
-    # and the network (a bare `sandbox down` would remove the mirror under them).
+    # Its own hosts only: the mirror and the network stay for whatever else uses them (a bare
+    # `sandbox down` removes every harness container, the mirror included).
     own = ("--inventory", str(inventory))
     _harness("sandbox", "down", *own)
     _harness("sandbox", "up", *own, "--mirror", str(paths.mirror_dir()))
