@@ -78,7 +78,7 @@ async def one_request(client: httpx.AsyncClient, target: Target, work: Workload)
         ) as response:
             if response.status_code != 200:
                 await response.aread()
-                return Sample(start, time.perf_counter(), None, 0, f"HTTP {response.status_code}")
+                return Sample(start, time.perf_counter(), None, 0, http_error(response))
             async for line in response.aiter_lines():
                 if not line.startswith("data:"):
                     continue
@@ -117,7 +117,7 @@ async def one_plain_request(client: httpx.AsyncClient, target: Target, work: Wor
         )
         end = time.perf_counter()
         if response.status_code != 200:
-            return Sample(start, end, None, 0, f"HTTP {response.status_code}")
+            return Sample(start, end, None, 0, http_error(response))
         payload = response.json()
     except (httpx.HTTPError, json.JSONDecodeError) as error:
         return Sample(start, time.perf_counter(), None, 0, f"{type(error).__name__}: {error}")
@@ -125,6 +125,11 @@ async def one_plain_request(client: httpx.AsyncClient, target: Target, work: Wor
         return Sample(start, end, None, 0, "empty completion")
     tokens = int((payload.get("usage") or {}).get("completion_tokens") or 0)
     return Sample(start, end, end, tokens)
+
+
+def http_error(response: httpx.Response) -> str:
+    """A failed request's error: its status and the start of its body (the reason, in the reports)."""
+    return f"HTTP {response.status_code}: {' '.join(response.text.split())[:160]}"
 
 
 Progress = Callable[[str, int, int], None]

@@ -51,6 +51,15 @@ PLAN: tuple[Run, ...] = (
 )
 
 
+# Then the gateway's own cost and capacity on the gateway host (`llm-onprem gateway-cost`).
+GATEWAY_COST = Run(
+    "gateway-cost",
+    "The gateway's own cost and capacity: a zero-latency upstream, a plain proxy hop, LiteLLM variants; "
+    "then the real llama-server",
+    (),
+)
+
+
 def role_default(root: Path, role: str, name: str) -> str:
     return str(yaml.safe_load((root / f"roles/{role}/defaults/main.yml").read_text())[name])
 
@@ -121,6 +130,14 @@ def main_with(args: argparse.Namespace) -> int:
         subprocess.run(command, check=True)
         shown = ["llm-onprem", "bench", *(str(a).replace(str(root) + "/", "") for a in command[2:])]
         sections.append((run, shlex.join(shown), (out / f"{run.stem}.md").read_text()))
+    command = [
+        bench, "gateway-cost", "--root", str(root), "--backend", args.backend,
+        "--backend-address", f"{_address(args.backend)}:{backend_port}", "--out", str(out),
+    ]  # fmt: skip
+    print(f"[benchmarks] {GATEWAY_COST.title}", file=sys.stderr, flush=True)
+    subprocess.run(command, check=True)
+    shown = ["llm-onprem", *(str(a).replace(str(root) + "/", "") for a in command[1:])]
+    sections.append((GATEWAY_COST, shlex.join(shown), (out / f"{GATEWAY_COST.stem}.md").read_text()))
     versions = (
         f"llama.cpp {role_default(root, 'llama_cpp', 'llama_cpp_version')}, "
         f"LiteLLM {role_default(root, 'litellm', 'litellm_version')}"
@@ -128,7 +145,7 @@ def main_with(args: argparse.Namespace) -> int:
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     doc = root / args.doc
     doc.write_text(replace_section(doc.read_text(), render(sections, when, machine(), versions)))
-    print(f"[benchmarks] {doc} rewritten from {len(PLAN)} runs (reports in {out})", file=sys.stderr)
+    print(f"[benchmarks] {doc} rewritten from {len(sections)} runs (reports in {out})", file=sys.stderr)
     return 0
 
 

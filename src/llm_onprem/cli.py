@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from llm_onprem import bench, benchmarks, hosts, paths, smoke
+from llm_onprem import bench, benchmarks, gateway_cost, hosts, paths, smoke
 
 # The sandbox gateway's HTTPS port as the harness publishes it on this machine's loopback (an inventory
 # whose publishing host names its own sandbox_host_port keeps that one: llm_onprem.inventory).
@@ -226,6 +226,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_arguments(be)
     be.set_defaults(func=bench.main_with)
+
+    gc = sub.add_parser(
+        "gateway-cost",
+        help="the gateway's own cost per request and its saturation, on the sandbox's gateway host: "
+        "against a zero-latency upstream (with a plain proxy hop as the floor) and the real backend",
+    )
+    gateway_cost.add_arguments(gc)
+    gc.set_defaults(func=gateway_cost.main_with)
 
     bms = sub.add_parser(
         "benchmarks",
