@@ -291,8 +291,8 @@ LITELLM_LOCK := roles/litellm/files/requirements.txt
 litellm-lock: venv ## Regenerate roles/litellm/files/requirements.txt.new for every supported CPython (needs uv)
 	pythons="$$($(BIN)/llm-onprem hosts pythons)" && cp $(LITELLM_LOCK) $(LITELLM_LOCK).new && \
 	  uv pip compile -q --universal --generate-hashes --only-binary :all: --python-version $${pythons%% *} --no-header \
-	    <(printf 'litellm[proxy]==$(LITELLM_VERSION)\nprisma\nprometheus-client>=0.20.0,<1.0\n') -o $(LITELLM_LOCK).new && \
-	  { sed -n '/^#/!q; /^# python-versions:/!p' $(LITELLM_LOCK); echo "# python-versions: $$pythons"; cat $(LITELLM_LOCK).new; } \
+	    <(printf 'litellm[proxy]==$(LITELLM_VERSION)\nprisma\nprometheus-client>=0.20.0,<1.0\nopentelemetry-sdk\nopentelemetry-semantic-conventions\n') -o $(LITELLM_LOCK).new && \
+	  { sed -n '/^#/!q; /^# python-versions:/!p' $(LITELLM_LOCK); echo "# python-versions: $$pythons"; sed "s|-r /dev/fd/[0-9]*|-r in.txt|" $(LITELLM_LOCK).new; } \
 	    > $(LITELLM_LOCK).new.tmp && mv $(LITELLM_LOCK).new.tmp $(LITELLM_LOCK).new
 	@echo "review $(LITELLM_LOCK).new, then move it over $(LITELLM_LOCK)"
 
