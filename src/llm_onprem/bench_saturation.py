@@ -160,7 +160,13 @@ async def one_client(
 
 
 def measure(
-    targets: Sequence[Target], model: str, levels: Sequence[int], seconds: float, requests: int, gap: float
+    targets: Sequence[Target],
+    model: str,
+    levels: Sequence[int],
+    seconds: float,
+    requests: int,
+    gap: float,
+    streams: Sequence[bool] = (False, True),
 ) -> dict[str, object]:
     """Both modes: one client's latency, then the saturation curves (the report's JSON)."""
     report: dict[str, object] = {
@@ -168,7 +174,7 @@ def measure(
         "levels": list(levels),
         "gap_ms": 1000 * gap,
     }
-    for stream in (False, True):
+    for stream in streams:
         work = Workload(model, max_tokens=1, prompt=PROMPT, timeout=60, stream=stream)
         mode = "streamed" if stream else "non_streamed"
         print(f"[saturation] {mode}: 1 client, {requests} requests per target", file=sys.stderr, flush=True)
@@ -210,6 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--gap", type=float, default=0.03, help="seconds of quiet after each request at one client"
     )
+    parser.add_argument(
+        "--modes", nargs="+", choices=["non_streamed", "streamed"], default=["non_streamed", "streamed"]
+    )
     parser.add_argument("--out", type=Path, required=True, help="the JSON report")
     args = parser.parse_args(argv)
     if any(level < 1 for level in args.levels) or args.seconds <= 0 or args.requests < 1 or args.gap < 0:
@@ -219,7 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"bench_saturation: key: {error}", file=sys.stderr)
         return 2
-    report = measure(targets, args.model, args.levels, args.seconds, args.requests, args.gap)
+    streams = [mode == "streamed" for mode in args.modes]
+    report = measure(targets, args.model, args.levels, args.seconds, args.requests, args.gap, streams)
     args.out.write_text(json.dumps(report, indent=1))
     return 0
 

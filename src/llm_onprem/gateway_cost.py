@@ -149,8 +149,8 @@ def render(report: Mapping[str, Any], base: str, title: str) -> str:
             f"closed-loop clients {report['levels']})",
             "",
             f"| target | 1 client {label} p50 (ms) | added over `{base}` (ms) | saturation req/s "
-            f"| knee (clients) | req/s vs `{gateways[0] if gateways else base}` |",
-            "| --- | ---: | ---: | ---: | ---: | ---: |",
+            f"| knee (clients) | req/s vs `{gateways[0] if gateways else base}` | failed requests |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
         for name in names:
             row = rows[name]
@@ -159,10 +159,23 @@ def render(report: Mapping[str, Any], base: str, title: str) -> str:
             ratio = f"{sat['requests_per_s'] / first:.2f}x" if name in gateways else ""
             out.append(
                 f"| {name} | {row['one_client'][field]:.1f} | {add} | {sat['requests_per_s']:.0f} | "
-                f"{sat['knee']} | {ratio} |"
+                f"{sat['knee']} | {ratio} | {failed(row)} |"
             )
         out.append("")
     return "\n".join(out)
+
+
+def failed(row: Mapping[str, Any]) -> str:
+    """A target's failed requests over its levels: the count and the commonest reason, or 0."""
+    count = int(row["one_client"].get("errors", 0)) + sum(int(p.get("errors", 0)) for p in row["curve"])
+    reasons: dict[str, int] = {}
+    for level in row["curve"]:
+        for reason, n in (level.get("failures") or {}).items():
+            reasons[reason] = reasons.get(reason, 0) + int(n)
+    if not count:
+        return "0"
+    top = max(reasons, key=lambda r: reasons[r]) if reasons else "see the JSON report"
+    return f"{count} ({top.replace('|', '/')[:80]})"
 
 
 # --- on the gateway host (docker) ---------------------------------------------------------------
@@ -269,7 +282,8 @@ def start_targets(host: Host, root: Path, work: str, backend: str | None) -> lis
             "--num_workers", str(variant.workers),
             "--keepalive_timeout", str(defaults["litellm_keepalive_timeout"]), *variant.args,
         ]  # fmt: skip
-        env = {**environment, "PYTHONPATH": f"{work}/{slug}"}
+        # A crash prints the Python stack of every thread to the unit's journal.
+        env = {**environment, "PYTHONPATH": f"{work}/{slug}", "PYTHONFAULTHANDLER": "1"}
         host.unit(f"llm-bench-{slug}", argv, identity, env)
         targets.append((variant.name, port))
     for name, port in targets:
@@ -280,6 +294,8 @@ def start_targets(host: Host, root: Path, work: str, backend: str | None) -> lis
 
 
 def main_with(args: argparse.Namespace) -> int:
+    if args.render:
+        return write_reports(Path(args.out), json.loads(Path(args.render).read_text()), args.model)
     root = Path(args.root)
     defaults = _litellm_defaults(root)
     config_dir, install = defaults["litellm_config_dir"], defaults["litellm_install_dir"]
@@ -328,12 +344,16 @@ def main_with(args: argparse.Namespace) -> int:
         units = ["llm-bench-upstream", "llm-bench-floor", *(f"llm-bench-{_slug(v.name)}" for v in VARIANTS)]
         host.run("systemctl", "stop", *units, check=False)
         host.run("rm", "-rf", work, check=False)
-    out = Path(args.out)
+    return write_reports(Path(args.out), {"null": null_report, "real": real_report}, args.model)
+
+
+def write_reports(out: Path, reports: Mapping[str, Any], model: str) -> int:
+    """gateway-cost.json and its Markdown, gateway-cost.md, in `out`."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / "gateway-cost.json").write_text(json.dumps({"null": null_report, "real": real_report}, indent=1))
-    text = render(null_report, "direct", "Zero-latency upstream")
-    if real_report:
-        text += "\n" + render(real_report, "direct", f"llama-server ({args.model})")
+    (out / "gateway-cost.json").write_text(json.dumps(reports, indent=1))
+    text = render(reports["null"], "direct", "Zero-latency upstream")
+    if reports.get("real"):
+        text += "\n" + render(reports["real"], "direct", f"llama-server ({model})")
     (out / "gateway-cost.md").write_text(text)
     print(text)
     return 0
@@ -373,3 +393,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--requests", type=int, default=100, help="per target at one client")
     parser.add_argument("--real-requests", type=int, default=60)
     parser.add_argument("--out", default="bench-results")
+    parser.add_argument(
+        "--render",
+        metavar="JSON",
+        help="rewrite the Markdown report from a gateway-cost.json, measuring nothing",
+    )

@@ -158,9 +158,9 @@ def test_the_report_shows_what_each_target_adds_and_its_capacity():
     }
     report = {"targets": list(mode), "levels": [1, 2], "non_streamed": mode, "streamed": mode}
     text = gateway_cost.render(report, "direct", "Zero-latency upstream")
-    assert "| floor | 0.6 | +0.1 | 700 | 2 |  |" in text
-    assert "| deployed | 11.0 | +10.5 | 95 | 2 | 1.27x |" in text
-    assert "| before | 15.0 | +14.5 | 75 | 2 | 1.00x |" in text
+    assert "| floor | 0.6 | +0.1 | 700 | 2 |  | 0 |" in text
+    assert "| deployed | 11.0 | +10.5 | 95 | 2 | 1.27x | 0 |" in text
+    assert "| before | 15.0 | +14.5 | 75 | 2 | 1.00x | 0 |" in text
     assert "TTFT" in text
     assert gateway_cost.added(report, "streamed", "before", "direct", "ttft_p50_ms") == 14.5
 
@@ -184,3 +184,15 @@ def test_one_client_interleaves_the_targets_with_quiet_between_requests(upstream
     assert time.perf_counter() - began >= (5 * 2 + 2) * 0.02
     assert {name: row["requests"] for name, row in got.items()} == {"a": 5, "b": 5}
     assert all(row["errors"] == 0 and row["latency_p50_ms"] > 0 for row in got.values())
+
+
+def test_failed_requests_are_counted_with_their_commonest_reason():
+    row = {
+        "one_client": {"errors": 1},
+        "curve": [
+            {"errors": 2, "failures": {"HTTP 429: no deployments": 2}},
+            {"errors": 5, "failures": {"ConnectError: refused": 4, "HTTP 429: no deployments": 1}},
+        ],
+    }
+    assert gateway_cost.failed(row) == "8 (ConnectError: refused)"
+    assert gateway_cost.failed({"one_client": {"errors": 0}, "curve": [{"errors": 0}]}) == "0"
