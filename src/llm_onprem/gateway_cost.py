@@ -58,10 +58,9 @@ class Variant:
     hide: tuple[str, ...] = ()  # modules hidden from import in that process
     args: tuple[str, ...] = ()  # LiteLLM CLI arguments beyond config, host, port, keep-alive
     workers: int = 1
-    # litellm_settings changed from the deployed ones (a key set to None is removed): what a setting
-    # costs, measured by leaving it out of one process. Diagnostics, not proposals.
+    # litellm_settings changed from the deployed ones: what a setting costs, measured by leaving it
+    # out of one process (the `no ...` variants are diagnostics, not proposals).
     settings: tuple[tuple[str, Any], ...] = ()
-    diagnostic: bool = False
 
 
 VARIANTS: tuple[Variant, ...] = (
@@ -70,20 +69,15 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("granian", args=("--run_granian",)),
     Variant("deployed, 2 workers", workers=2),
     Variant("granian, 2 workers", args=("--run_granian",), workers=2),
-    Variant("no prometheus", settings=(("callbacks", ["llm_capabilities.guard"]),), diagnostic=True),
-    Variant("no guard", settings=(("callbacks", ["prometheus"]),), diagnostic=True),
-    Variant("no redaction", settings=(("turn_off_message_logging", False),), diagnostic=True),
+    Variant("no prometheus", settings=(("callbacks", ["llm_capabilities.guard"]),)),
+    Variant("no guard", settings=(("callbacks", ["prometheus"]),)),
+    Variant("no redaction", settings=(("turn_off_message_logging", False),)),
 )
 
 
 def variant_config(config: Mapping[str, Any], variant: Variant) -> dict[str, Any]:
     """`config` (a bench config) with the variant's litellm_settings changes."""
-    settings = dict(config.get("litellm_settings") or {})
-    for key, value in variant.settings:
-        if value is None:
-            settings.pop(key, None)
-        else:
-            settings[key] = value
+    settings = {**(config.get("litellm_settings") or {}), **dict(variant.settings)}
     return {**config, "litellm_settings": settings}
 
 

@@ -196,3 +196,17 @@ def test_failed_requests_are_counted_with_their_commonest_reason():
     }
     assert gateway_cost.failed(row) == "8 (ConnectError: refused)"
     assert gateway_cost.failed({"one_client": {"errors": 0}, "curve": [{"errors": 0}]}) == "0"
+
+
+def test_a_variant_changes_only_its_own_settings():
+    config = {
+        "model_list": [1],
+        "litellm_settings": {"callbacks": ["llm_capabilities.guard", "prometheus"], "a": 1},
+    }
+    by_name = {v.name: v for v in gateway_cost.VARIANTS}
+    got = gateway_cost.variant_config(config, by_name["no prometheus"])
+    assert got["litellm_settings"] == {"callbacks": ["llm_capabilities.guard"], "a": 1}
+    assert got["model_list"] == [1]
+    assert gateway_cost.variant_config(config, by_name["deployed"]) == config
+    assert config["litellm_settings"]["callbacks"] == ["llm_capabilities.guard", "prometheus"]
+    assert by_name["before"].hide == ("opentelemetry.sdk",)
