@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 
 from llm_onprem.bench import Target, Workload, one_request
-from llm_onprem.bench_stats import Sample, percentile, summarize
+from llm_onprem.bench_stats import Sample, summarize
 from llm_onprem.smoke import read_key
 
 KNEE_SHARE = 0.9
@@ -68,16 +68,15 @@ def point(concurrency: int, samples: Sequence[Sample], seconds: float) -> Point:
     """A level's figures from its samples and the seconds its target was loaded (the sum of its turns:
     the other targets' turns in between do not count)."""
     summary = summarize(samples)
-    ok = [s for s in samples if not s.error]
-    ttfts = [t for s in ok if (t := s.ttft) is not None]
+    ok = summary.requests - summary.errors
     return Point(
         concurrency=concurrency,
         requests=summary.requests,
         errors=summary.errors,
-        requests_per_s=len(ok) / seconds if seconds > 0 else float("nan"),
+        requests_per_s=ok / seconds if seconds > 0 else float("nan"),
         latency_p50_ms=1000 * summary.latency.p50,
         latency_p95_ms=1000 * summary.latency.p95,
-        ttft_p50_ms=1000 * percentile(ttfts, 50) if ttfts else float("nan"),
+        ttft_p50_ms=1000 * summary.ttft.p50,
         failures=dict(Counter(s.error[:120] for s in samples if s.error).most_common(5)),
     )
 

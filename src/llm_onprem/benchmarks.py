@@ -60,8 +60,18 @@ GATEWAY_COST = Run(
 )
 
 
+def role_defaults(root: Path, role: str) -> dict[str, object]:
+    """A role's defaults/main.yml (its literal values; templated ones as their template text)."""
+    return dict(yaml.safe_load((root / f"roles/{role}/defaults/main.yml").read_text()))
+
+
 def role_default(root: Path, role: str, name: str) -> str:
-    return str(yaml.safe_load((root / f"roles/{role}/defaults/main.yml").read_text())[name])
+    return str(role_defaults(root, role)[name])
+
+
+def shown(root: Path, command: Sequence[str]) -> str:
+    """A command as the page shows it: `llm-onprem ...`, paths relative to the repository."""
+    return shlex.join(["llm-onprem", *(str(a).replace(str(root) + "/", "") for a in command[1:])])
 
 
 def machine() -> str:
@@ -128,16 +138,14 @@ def main_with(args: argparse.Namespace) -> int:
         command = [bench, "bench", *targets, *run.args, "--out", str(out), "--stem", run.stem]
         print(f"[benchmarks] {run.title}", file=sys.stderr, flush=True)
         subprocess.run(command, check=True)
-        shown = ["llm-onprem", "bench", *(str(a).replace(str(root) + "/", "") for a in command[2:])]
-        sections.append((run, shlex.join(shown), (out / f"{run.stem}.md").read_text()))
+        sections.append((run, shown(root, command), (out / f"{run.stem}.md").read_text()))
     command = [
         bench, "gateway-cost", "--root", str(root), "--backend", args.backend,
         "--backend-address", f"{_address(args.backend)}:{backend_port}", "--out", str(out),
     ]  # fmt: skip
     print(f"[benchmarks] {GATEWAY_COST.title}", file=sys.stderr, flush=True)
     subprocess.run(command, check=True)
-    shown = ["llm-onprem", *(str(a).replace(str(root) + "/", "") for a in command[1:])]
-    sections.append((GATEWAY_COST, shlex.join(shown), (out / f"{GATEWAY_COST.stem}.md").read_text()))
+    sections.append((GATEWAY_COST, shown(root, command), (out / f"{GATEWAY_COST.stem}.md").read_text()))
     versions = (
         f"llama.cpp {role_default(root, 'llama_cpp', 'llama_cpp_version')}, "
         f"LiteLLM {role_default(root, 'litellm', 'litellm_version')}"

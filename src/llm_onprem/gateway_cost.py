@@ -214,14 +214,10 @@ class Host:
         self.run("systemd-run", f"--unit={name}", "--collect", "--quiet", *props, *setenv, *argv)
 
     def wait_ready(self, url: str, timeout: float = 300) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            probe = f"import urllib.request; urllib.request.urlopen({url!r}, timeout=5)"
-            code, _ = self.container.exec_run(["python3", "-c", probe])
-            if code == 0:
-                return
-            time.sleep(2)
-        raise RuntimeError(f"{url} not ready after {timeout:.0f} s")
+        from llm_onprem import sandbox
+
+        if not sandbox.wait_http(self.container, url, timeout):
+            raise RuntimeError(f"{url} not ready after {timeout:.0f} s")
 
 
 def unit_environment(host: Host, service: str) -> dict[str, str]:
@@ -354,7 +350,9 @@ def write_reports(out: Path, reports: Mapping[str, Any], model: str) -> int:
 
 
 def _litellm_defaults(root: Path) -> dict[str, Any]:
-    return dict(yaml.safe_load((root / "roles/litellm/defaults/main.yml").read_text()))
+    from llm_onprem.benchmarks import role_defaults
+
+    return role_defaults(root, "litellm")
 
 
 def _slug(name: str) -> str:

@@ -87,13 +87,21 @@ def ensure_mirror(api: docker.DockerClient, mirror: Path) -> None:
             init=True,
         )
         log(f"mirror serving {mirror} at http://{MIRROR_NAME}:{MIRROR_PORT}/")
-    probe = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{MIRROR_PORT}/manifest.json')"
     container = api.containers.get(MIRROR_NAME)
-    for _ in range(30):
+    if not wait_http(container, f"http://127.0.0.1:{MIRROR_PORT}/manifest.json", timeout=15, interval=0.5):
+        raise RuntimeError("the mirror did not serve manifest.json; run `make mirror` first")
+
+
+def wait_http(container: Container, url: str, timeout: float, interval: float = 2) -> bool:
+    """Whether `url` answered 2xx/3xx from inside the container (its python3) within `timeout` s."""
+    probe = f"import urllib.request; urllib.request.urlopen({url!r}, timeout=5)"
+    deadline = time.monotonic() + timeout
+    while True:
         if container.exec_run(["python3", "-c", probe]).exit_code == 0:
-            return
-        time.sleep(0.5)
-    raise RuntimeError("the mirror did not serve manifest.json; run `make mirror` first")
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
 
 
 def _mirror_source(container: Container) -> str | None:

@@ -36,3 +36,8 @@ def test_the_plan_measures_the_gateway_against_the_backend_streamed_and_not():
     assert any("--no-stream" in a for a in args)
     assert any("--no-stream" not in a for a in args)
     assert len({run.stem for run in benchmarks.PLAN}) == len(benchmarks.PLAN)
+
+
+def test_a_command_is_shown_as_llm_onprem_with_paths_relative_to_the_repository(tmp_path):
+    command = [str(tmp_path / ".venv/bin/llm-onprem"), "bench", "--ca-file", str(tmp_path / "inv/ca.crt")]
+    assert benchmarks.shown(tmp_path, command) == "llm-onprem bench --ca-file inv/ca.crt"
